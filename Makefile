@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+# Development mode unless the caller says otherwise (production sets DEBUG=0).
+export DEBUG ?= 1
+
+.PHONY: run test install install-dev lint messages bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_areas
+	$(PY) manage.py load_demo
+	@echo
+	@echo "Desmigratif demo on http://$(HOST)/ - sign in as one of the users above."
+	@echo
+	$(PY) manage.py runserver $(HOST)
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Regenerate the message catalogues after changing user-visible strings,
+# then translate the new entries in locale/*/LC_MESSAGES/django.po.
+messages: install
+	$(PY) manage.py makemessages --all --no-location --ignore='.venv/*' --ignore='staticfiles/*'
+	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+bench: install-dev
+	$(PY) bench/load_areas.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

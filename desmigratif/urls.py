@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from desmigratif import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "masuk/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            extra_context={"idle_minutes": int(settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60)},
+        ),
+        name="login",
+    ),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desa/", include("villages.urls")),
+    path("admin/", admin.site.urls),
+]

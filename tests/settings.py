@@ -1,0 +1,17 @@
+"""Test settings: production settings with a throwaway key, a fast hasher and
+plain static files (no collectstatic needed)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-key-0123456789-abcdefghijklmnop")
+
+from desmigratif.settings import *  # noqa: E402,F403
+from desmigratif.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# The test client speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False

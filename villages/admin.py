@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import Area, AreaLevel, PartnerInstitution, Village
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    ordering = ["code"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        # Areas come from the official files (manage.py load_areas), not by hand.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The enrolment autocomplete offers villages only; a user's scope
+        # may be a village, regency or province.
+        if request.GET.get("model_name") == "village" and request.GET.get("field_name") == "area":
+            queryset = queryset.filter(level=AreaLevel.VILLAGE, desmigratif__isnull=True)
+        return queryset, may_have_duplicates
+
+
+class PartnerInline(admin.TabularInline):
+    model = PartnerInstitution
+    extra = 0
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["area", "regency_name", "cohort_year", "status"]
+    list_filter = ["status", "cohort_year"]
+    search_fields = ["area__name", "area__code"]
+    list_select_related = ["area__parent__parent"]
+    autocomplete_fields = ["area"]
+    inlines = [PartnerInline]
+
+    @admin.display(description=_("regency / city"))
+    def regency_name(self, obj):
+        return obj.area.parent.parent.name
+
+    def get_readonly_fields(self, request, obj=None):
+        # The enrolled area is the record's key: it is chosen once.
+        return ["area"] if obj else []

@@ -1,0 +1,58 @@
+import re
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from villages.models import AreaLevel, Village
+from villages.selectors import cohort_choices, enrolled_area_choices
+
+UNDOTTED_CODE = re.compile(r"\d{2}(\d{2}(\d{2}(\d{4})?)?)?")
+
+
+def normalise_area_code(text):
+    """Accept "3524072004" as well as "35.24.07.2004"."""
+    text = text.strip()
+    if UNDOTTED_CODE.fullmatch(text):
+        parts = [text[0:2], text[2:4], text[4:6], text[6:10]]
+        return ".".join(part for part in parts if part)
+    return text
+
+
+def _code_prefix(field):
+    def method(queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(area_id=value) | Q(area_id__startswith=f"{value}."))
+
+    return method
+
+
+class VillageFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search by name or code"), method="search")
+    province = django_filters.ChoiceFilter(label=_("Province"), method=_code_prefix("province"))
+    regency = django_filters.ChoiceFilter(label=_("Regency / city"), method=_code_prefix("regency"))
+    cohort_year = django_filters.TypedChoiceFilter(label=_("Cohort"), coerce=int)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Village.Status.choices)
+
+    class Meta:
+        model = Village
+        fields = ["q", "province", "regency", "cohort_year", "status"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        province = (self.data.get("province") or "").strip()
+        self.filters["province"].extra["choices"] = enrolled_area_choices(user=user, level=AreaLevel.PROVINCE)
+        self.filters["regency"].extra["choices"] = enrolled_area_choices(
+            user=user, level=AreaLevel.REGENCY, within=province or None
+        )
+        self.filters["cohort_year"].extra["choices"] = cohort_choices(user=user)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        code = normalise_area_code(value)
+        return queryset.filter(
+            Q(area__name__icontains=value) | Q(area_id=code) | Q(area_id__startswith=f"{code}.")
+        )

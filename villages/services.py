@@ -1,0 +1,127 @@
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from villages.models import Area, AreaLevel, Village
+
+AREA_FILES = (
+    # file, level, parent column, code pattern
+    ("provinces.csv", AreaLevel.PROVINCE, None, r"\d{2}"),
+    ("regencies.csv", AreaLevel.REGENCY, "province_code", r"\d{2}\.\d{2}"),
+    ("districts.csv", AreaLevel.DISTRICT, "regency_code", r"\d{2}\.\d{2}\.\d{2}"),
+    ("villages.csv", AreaLevel.VILLAGE, "district_code", r"\d{2}\.\d{2}\.\d{2}\.\d{4}"),
+)
+DEFAULT_AREA_FOLDER = settings.BASE_DIR / "fixtures" / "wilayah"
+BATCH_SIZE = 2000
+
+
+@dataclass
+class AreaLoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_files: int = 0
+
+
+def _read_area_file(path, level, parent_column, pattern):
+    code_re = re.compile(pattern)
+    rows = []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for line_no, row in enumerate(csv.DictReader(handle), start=2):
+            code = (row.get("code") or "").strip()
+            name = (row.get("name") or "").strip()
+            parent = (row.get(parent_column) or "").strip() if parent_column else None
+            if not code_re.fullmatch(code) or not name:
+                raise ValidationError(
+                    _("%(file)s line %(line)s: bad code or empty name (%(code)r).")
+                    % {"file": path.name, "line": line_no, "code": code}
+                )
+            if parent_column and not code.startswith(f"{parent}."):
+                raise ValidationError(
+                    _("%(file)s line %(line)s: code %(code)s is not under %(parent)s.")
+                    % {"file": path.name, "line": line_no, "code": code, "parent": parent}
+                )
+            rows.append((code, name, level, parent))
+    return rows
+
+
+@transaction.atomic
+def areas_load(*, folder: Path = DEFAULT_AREA_FOLDER) -> AreaLoadResult:
+    """Load the official area files; a second run with the same files changes
+    nothing, a renamed area is updated. Areas missing from the files are kept
+    (users and villages may point at them) and counted."""
+    folder = Path(folder)
+    wanted = []
+    for filename, level, parent_column, pattern in AREA_FILES:
+        wanted.extend(_read_area_file(folder / filename, level, parent_column, pattern))
+
+    known_codes = {code for code, *_ in wanted}
+    missing_parents = sorted({p for *_, p in wanted if p and p not in known_codes})
+    if missing_parents:
+        raise ValidationError(
+            _("These parent codes are not in the files: %(codes)s")
+            % {"codes": ", ".join(missing_parents[:10])}
+        )
+
+    existing = {
+        code: (name, parent_id)
+        for code, name, parent_id in Area.objects.values_list("code", "name", "parent_id")
+    }
+    result = AreaLoadResult()
+    to_create, to_update = [], []
+    for code, name, level, parent in wanted:
+        area = Area(code=code, name=name, level=level, parent_id=parent)
+        if code not in existing:
+            to_create.append(area)
+        elif existing[code] != (name, parent):
+            to_update.append(area)
+        else:
+            result.unchanged += 1
+    # Parents come first in `wanted`, so every batch's parents already exist.
+    Area.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    Area.objects.bulk_update(to_update, ["name", "parent"], batch_size=BATCH_SIZE)
+    result.created = len(to_create)
+    result.updated = len(to_update)
+    result.not_in_files = len(existing.keys() - known_codes)
+    return result
+
+
+def area_counts():
+    counts = dict.fromkeys(AreaLevel.values, 0)
+    for row in Area.objects.values("level").order_by().annotate(n=Count("code")):
+        counts[row["level"]] = row["n"]
+    return counts
+
+
+@transaction.atomic
+def village_enrol(*, area: Area, cohort_year: int, **profile) -> Village:
+    if area.level != AreaLevel.VILLAGE:
+        raise ValidationError({"area": _("Only a village (desa/kelurahan) can be enrolled.")})
+    village = Village(area=area, cohort_year=cohort_year, **profile)
+    village.full_clean()
+    village.save(force_insert=True)
+    return village
+
+
+@transaction.atomic
+def village_save_profile(*, village: Village, fields: dict, partners=(), removed_partners=()):
+    """Save a village's profile and its partner institutions together: all or nothing."""
+    for name, value in fields.items():
+        setattr(village, name, value)
+    village.full_clean()
+    village.save()
+    for partner in removed_partners:
+        if partner.village_id == village.pk:
+            partner.delete()
+    for partner in partners:
+        partner.village = village
+        partner.full_clean()
+        partner.save()
+    return village
