@@ -41,7 +41,7 @@ lint: install-dev
 # Regenerate the message catalogues after changing user-visible strings,
 # then translate the new entries in locale/*/LC_MESSAGES/django.po.
 messages: install
-	$(PY) manage.py makemessages --all --no-location --ignore='.venv/*' --ignore='staticfiles/*'
+	$(PY) manage.py makemessages --all --no-location --ignore='.venv/*' --ignore='staticfiles/*' --ignore='tests/*'
 	$(PY) manage.py compilemessages --ignore='.venv/*'
 
 bench: install-dev

@@ -37,7 +37,8 @@ def scope_code(user):
 
 def scope_filter(queryset, user, code_field):
     """Limit a queryset to the user's scope. ``code_field`` is the lookup path
-    to the village area code, e.g. "area_id" or "household__village_id"."""
+    to the village area code, e.g. "area__code" or "household__village__area__code"
+    (Django reads these from the foreign-key column, without a join)."""
     role = role_of(user)
     if role is None:
         return queryset.none()
@@ -74,7 +75,7 @@ def get_in_scope_or_404(queryset, user, code_field, **lookup):
 def get_village_for_user(user, code, *, for_write=False):
     from villages.models import Village
 
-    village = get_in_scope_or_404(Village.objects.with_area_path(), user, "area_id", area_id=code)
+    village = get_in_scope_or_404(Village.objects.with_area_path(), user, "area__code", area_id=code)
     if for_write and not can_write_village_records(user):
         raise PermissionDenied
     return village

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     VILLAGE_OFFICER = "village_officer", _("Village migration officer")
-    REGENCY = "regency", _("Regency manpower office")
-    PROVINCE = "province", _("Province manpower office")
+    REGENCY = "regency", _("Regency manpower office staff")
+    PROVINCE = "province", _("Province manpower office staff")
     MINISTRY = "ministry", _("Ministry staff")
     ADMINISTRATOR = "administrator", _("Administrator")
 
@@ -66,7 +66,7 @@ class User(AbstractUser):
         if self.scope.level != level:
             raise ValidationError(
                 {
-                    "scope": _("A %(role)s needs a scope of level: %(level)s.")
+                    "scope": _("The role “%(role)s” needs a scope of this level: %(level)s.")
                     % {"role": self.get_role_display(), "level": self.scope.LEVEL_NAMES[level]}
                 }
             )

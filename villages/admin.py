@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from villages.forms import VillageAdminForm
 from villages.models import Area, AreaLevel, PartnerInstitution, Village
 
 
@@ -36,6 +37,7 @@ class PartnerInline(admin.TabularInline):
 
 @admin.register(Village)
 class VillageAdmin(admin.ModelAdmin):
+    form = VillageAdminForm
     list_display = ["area", "regency_name", "cohort_year", "status"]
     list_filter = ["status", "cohort_year"]
     search_fields = ["area__name", "area__code"]

@@ -23,17 +23,23 @@ def _code_prefix(field):
     def method(queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(Q(area_id=value) | Q(area_id__startswith=f"{value}."))
+        return queryset.filter(Q(area_id=value) | Q(area__code__startswith=f"{value}."))
 
     return method
 
 
 class VillageFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search by name or code"), method="search")
-    province = django_filters.ChoiceFilter(label=_("Province"), method=_code_prefix("province"))
-    regency = django_filters.ChoiceFilter(label=_("Regency / city"), method=_code_prefix("regency"))
-    cohort_year = django_filters.TypedChoiceFilter(label=_("Cohort"), coerce=int)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Village.Status.choices)
+    province = django_filters.ChoiceFilter(
+        label=_("Province"), method=_code_prefix("province"), empty_label=_("All")
+    )
+    regency = django_filters.ChoiceFilter(
+        label=_("Regency / city"), method=_code_prefix("regency"), empty_label=_("All")
+    )
+    cohort_year = django_filters.ChoiceFilter(label=_("Cohort"), empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Village.Status.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Village
@@ -54,5 +60,5 @@ class VillageFilter(django_filters.FilterSet):
             return queryset
         code = normalise_area_code(value)
         return queryset.filter(
-            Q(area__name__icontains=value) | Q(area_id=code) | Q(area_id__startswith=f"{code}.")
+            Q(area__name__icontains=value) | Q(area_id=code) | Q(area__code__startswith=f"{code}.")
         )

@@ -60,7 +60,7 @@ class Area(models.Model):
 
 class VillageQuerySet(models.QuerySet):
     def in_scope(self, user):
-        return scope_filter(self, user, "area_id")
+        return scope_filter(self, user, "area__code")
 
     def with_area_path(self):
         return self.select_related("area__parent__parent__parent")
@@ -77,7 +77,7 @@ class Village(models.Model):
     class LearningHouse(models.TextChoices):
         OWNED = "owned", _("Owned by the village")
         RENTED = "rented", _("Rented")
-        NONE = "none", _("None")
+        NONE = "none", _("No learning house")
 
     area = models.OneToOneField(
         Area,
@@ -113,16 +113,16 @@ class Village(models.Model):
     )
 
     apparatus_below_senior_high = models.PositiveSmallIntegerField(
-        _("apparatus below senior high school"), null=True, blank=True
+        _("number of apparatus below senior high school"), null=True, blank=True
     )
     apparatus_senior_high = models.PositiveSmallIntegerField(
-        _("apparatus with senior high school"), null=True, blank=True
+        _("number of apparatus with senior high school"), null=True, blank=True
     )
     apparatus_diploma = models.PositiveSmallIntegerField(
-        _("apparatus with a diploma (D1-D4)"), null=True, blank=True
+        _("number of apparatus with a diploma (D1-D4)"), null=True, blank=True
     )
     apparatus_bachelor = models.PositiveSmallIntegerField(
-        _("apparatus with a degree (S1 or higher)"), null=True, blank=True
+        _("number of apparatus with a degree (S1 or higher)"), null=True, blank=True
     )
 
     learning_house = models.CharField(
@@ -149,23 +149,23 @@ class Village(models.Model):
         validators=[MinValueValidator(0)],
     )
 
-    markets = models.PositiveSmallIntegerField(_("markets"), null=True, blank=True)
-    tourism_sites = models.PositiveSmallIntegerField(_("tourism sites"), null=True, blank=True)
-    fish_landings = models.PositiveSmallIntegerField(_("fish landing sites"), null=True, blank=True)
+    markets = models.PositiveSmallIntegerField(_("number of markets"), null=True, blank=True)
+    tourism_sites = models.PositiveSmallIntegerField(_("number of tourism sites"), null=True, blank=True)
+    fish_landings = models.PositiveSmallIntegerField(_("number of fish landing sites"), null=True, blank=True)
     leading_products = models.JSONField(
         _("leading products"),
         default=list,
         blank=True,
-        help_text=_("For example banana, cassava, coffee, shredded fish, woven ikat cloth."),
+        help_text=_("Separate products with a semicolon, e.g. banana; cassava; coffee."),
     )
 
-    pools_pades = models.BooleanField(_("village own revenue (PADes) pooled"), default=False)
-    pools_add = models.BooleanField(_("village fund allocation (ADD) pooled"), default=False)
-    pools_dana_desa = models.BooleanField(_("Village Fund (Dana Desa) pooled"), default=False)
+    pools_pades = models.BooleanField(_("village own revenue (PADes) used for the programme"), default=False)
+    pools_add = models.BooleanField(_("village fund allocation (ADD) used for the programme"), default=False)
+    pools_dana_desa = models.BooleanField(_("Village Fund (Dana Desa) used for the programme"), default=False)
     notes = models.TextField(_("other facts from the survey"), blank=True)
 
-    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    enrolled_at = models.DateTimeField(_("date enrolled"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
 
     objects = VillageQuerySet.as_manager()
 
@@ -222,7 +222,7 @@ class PartnerInstitution(models.Model):
         Village, verbose_name=_("village"), on_delete=models.CASCADE, related_name="partners"
     )
     name = models.CharField(_("name"), max_length=150)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     supports_pillar_1 = models.BooleanField(_("supports pillar I (migration services)"), default=False)
     supports_pillar_2 = models.BooleanField(_("supports pillar II (productive business)"), default=False)
     supports_pillar_3 = models.BooleanField(_("supports pillar III (community parenting)"), default=False)

@@ -1,4 +1,4 @@
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 
 from desmigratif.access import scope_filter
 from villages.models import Area, AreaLevel, PartnerInstitution, Village
@@ -21,7 +21,7 @@ def enrolled_area_choices(*, user, level, within=None):
     width = {AreaLevel.PROVINCE: 2, AreaLevel.REGENCY: 5, AreaLevel.DISTRICT: 8}[level]
     codes = {
         code[:width]
-        for code in scope_filter(Village.objects, user, "area_id").values_list("area_id", flat=True)
+        for code in scope_filter(Village.objects, user, "area__code").values_list("area_id", flat=True)
     }
     if within:
         codes = {code for code in codes if code.startswith(f"{within}.")}
@@ -37,7 +37,3 @@ def cohort_choices(*, user):
         .distinct()
     )
     return [(year, str(year)) for year in years]
-
-
-def status_counts(*, queryset):
-    return dict(queryset.order_by().values_list("status").annotate(n=Count("area_id")))

@@ -1,5 +1,6 @@
 import csv
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _read_area_file(path, level, parent_column, pattern):
                     _("%(file)s line %(line)s: bad code or empty name (%(code)r).")
                     % {"file": path.name, "line": line_no, "code": code}
                 )
-            if parent_column and not code.startswith(f"{parent}."):
+            if parent_column and code.rpartition(".")[0] != parent:
                 raise ValidationError(
                     _("%(file)s line %(line)s: code %(code)s is not under %(parent)s.")
                     % {"file": path.name, "line": line_no, "code": code, "parent": parent}
@@ -62,8 +63,15 @@ def areas_load(*, folder: Path = DEFAULT_AREA_FOLDER) -> AreaLoadResult:
     for filename, level, parent_column, pattern in AREA_FILES:
         wanted.extend(_read_area_file(folder / filename, level, parent_column, pattern))
 
-    known_codes = {code for code, *_ in wanted}
-    missing_parents = sorted({p for *_, p in wanted if p and p not in known_codes})
+    known_codes = {row[0] for row in wanted}
+    if len(known_codes) != len(wanted):
+        counts = Counter(row[0] for row in wanted)
+        repeated = sorted(code for code, n in counts.items() if n > 1)
+        raise ValidationError(
+            _("These codes appear more than once in the files: %(codes)s")
+            % {"codes": ", ".join(repeated[:10])}
+        )
+    missing_parents = sorted({row[3] for row in wanted if row[3] and row[3] not in known_codes})
     if missing_parents:
         raise ValidationError(
             _("These parent codes are not in the files: %(codes)s")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from desmigratif.access import can_write_village_records, get_village_for_user
 from villages.filters import VillageFilter
 from villages.forms import PartnerFormSet, VillageProfileForm
-from villages.selectors import status_counts, village_detail_queryset, village_list
+from villages.selectors import village_detail_queryset, village_list
 from villages.services import village_save_profile
 
 
@@ -27,7 +27,6 @@ def village_list_view(request):
         {
             "filter": village_filter,
             "page": page,
-            "status_counts": status_counts(queryset=villages),
             "query": query.urlencode(),
         },
     )
