@@ -3,6 +3,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from desmigratif.models import Role, User
+from desmigratif.services import user_apply_role
 from villages.demo import villages_load_demo
 
 # Shown in the README and printed by `make run`; demo data never reaches a
@@ -37,11 +38,10 @@ def demo_load():
                 "scope_id": scope,
                 "first_name": first,
                 "last_name": last,
-                "is_staff": role == Role.ADMINISTRATOR,
-                "is_superuser": role == Role.ADMINISTRATOR,
             },
         )
         if created:
+            user_apply_role(user=user)
             user.set_password(DEMO_PASSWORD)
             user.full_clean()
             user.save()

@@ -110,7 +110,9 @@ def ministry_user(villages):
 
 @pytest.fixture
 def administrator(villages):
-    return UserFactory(username="administrator", role=Role.ADMINISTRATOR, scope=None)
+    return UserFactory(
+        username="administrator", role=Role.ADMINISTRATOR, scope=None, is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ class AreaAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     ordering = ["code"]
     show_full_result_count = False
+    autocomplete_select_related = ["parent__parent"]
 
     def has_add_permission(self, request):
         # Areas come from the official files (manage.py load_areas), not by hand.

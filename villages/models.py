@@ -47,6 +47,15 @@ class Area(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def autocomplete_label(self):
+        """Name with its district and regency; needs select_related("parent__parent")."""
+        names = [self.name]
+        if self.parent:
+            names.append(self.parent.name)
+            if self.parent.parent:
+                names.append(self.parent.parent.name)
+        return f"{', '.join(names)} ({self.code})"
+
     def path(self):
         """The areas from the province down to this one; uses the parents
         already fetched with select_related("parent__parent__parent")."""

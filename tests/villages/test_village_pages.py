@@ -447,9 +447,7 @@ def test_partners_are_listed_by_kind_then_name(client, officer_a, village_a):
     assert [html.index(name) for name in names] == sorted(html.index(name) for name in names)
 
 
-def test_edit_page_resubmitted_as_rendered_changes_only_what_the_user_changed(
-    client, officer_a, village_a
-):
+def test_edit_page_resubmitted_as_rendered_changes_only_what_the_user_changed(client, officer_a, village_a):
     """Posts back exactly what the page renders: catches hidden fields that the
     template forgets (a partner would otherwise be duplicated or lost)."""
     PartnerInstitution.objects.create(
