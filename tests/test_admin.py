@@ -2,6 +2,8 @@
 
 import pytest
 
+from desmigratif.models import User
+
 AUTOCOMPLETE = "/admin/autocomplete/"
 
 
@@ -91,6 +93,21 @@ def test_enrolment_before_the_programme_began_is_refused(client, administrator, 
     assert not hasattr(tree.labuhan, "desmigratif") or tree.labuhan.desmigratif is None
 
 
+def add_user(client, *, role, scope):
+    password = "Labuhan-aman-2026"
+    return client.post(
+        "/admin/desmigratif/user/add/",
+        {
+            "username": "baru",
+            "password1": password,
+            "password2": password,
+            "usable_password": "true",
+            "role": role,
+            "scope": scope,
+        },
+    )
+
+
 @pytest.mark.parametrize(
     ("role", "scope", "staff"),
     [("village_officer", "35.24.07.2002", False), ("regency", "35.24", False), ("administrator", "", True)],
@@ -98,21 +115,9 @@ def test_enrolment_before_the_programme_began_is_refused(client, administrator, 
 def test_administrator_creates_users_whose_admin_access_follows_the_role(
     client, administrator, tree, role, scope, staff
 ):
-    from desmigratif.models import User
-
     client.force_login(administrator)
 
-    response = client.post(
-        "/admin/desmigratif/user/add/",
-        {
-            "username": "baru",
-            "password1": "Labuhan-aman-2026",
-            "password2": "Labuhan-aman-2026",
-            "usable_password": "true",
-            "role": role,
-            "scope": scope,
-        },
-    )
+    response = add_user(client, role=role, scope=scope)
 
     assert response.status_code == 302, response.content.decode()[:3000]
     user = User.objects.get(username="baru")
@@ -120,21 +125,9 @@ def test_administrator_creates_users_whose_admin_access_follows_the_role(
 
 
 def test_officer_scope_must_be_a_village(client, administrator, tree):
-    from desmigratif.models import User
-
     client.force_login(administrator)
 
-    response = client.post(
-        "/admin/desmigratif/user/add/",
-        {
-            "username": "baru",
-            "password1": "Labuhan-aman-2026",
-            "password2": "Labuhan-aman-2026",
-            "usable_password": "true",
-            "role": "village_officer",
-            "scope": "35.24",
-        },
-    )
+    response = add_user(client, role="village_officer", scope="35.24")
 
     assert response.status_code == 200
     assert not User.objects.filter(username="baru").exists()
