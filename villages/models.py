@@ -1,6 +1,11 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from desmigratif.access import scope_filter
 
@@ -251,3 +256,294 @@ class PartnerInstitution(models.Model):
     @property
     def pillars(self):
         return [n for n in (1, 2, 3, 4) if getattr(self, f"supports_pillar_{n}")]
+
+
+def validate_country_code(value):
+    from django_countries import countries
+
+    if value and value not in countries:
+        raise ValidationError(_("Unknown country code %(code)s.") % {"code": value})
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def in_scope(self, user):
+        return scope_filter(self, user, "village__area__code")
+
+
+class Household(models.Model):
+    """A migrant worker's household (rumah tangga PMI), identified by its family card."""
+
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
+    )
+    no_kk = models.CharField(_("family card number (No. KK)"), max_length=16, unique=True)
+    dusun = models.CharField(_("hamlet (dusun)"), max_length=60, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["no_kk"]
+        constraints = [
+            models.CheckConstraint(
+                name="household_no_kk_16_digits", condition=models.Q(no_kk__regex=r"^[0-9]{16}$")
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "updated_at"], name="household_village_updated")]
+
+    def __str__(self):
+        return self.no_kk
+
+    def clean(self):
+        from villages.identity import clean_kk
+
+        if self.no_kk:
+            try:
+                self.no_kk = clean_kk(self.no_kk)
+            except ValidationError as error:
+                raise ValidationError({"no_kk": error}) from None
+
+
+class MemberQuerySet(models.QuerySet):
+    def in_scope(self, user):
+        return scope_filter(self, user, "household__village__area__code")
+
+
+class Member(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "L", _("Male")
+        FEMALE = "P", _("Female")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("Head of the family")
+        HUSBAND = "husband", _("Husband")
+        WIFE = "wife", _("Wife")
+        CHILD = "child", _("Child")
+        CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        PARENT = "parent", _("Parent")
+        PARENT_IN_LAW = "parent_in_law", _("Parent-in-law")
+        OTHER_FAMILY = "other_family", _("Other relative")
+        OTHER = "other", _("Other")
+
+    class Education(models.TextChoices):
+        NONE = "none", _("No schooling / not yet in school")
+        SD = "sd", "SD"
+        SMP = "smp", "SMP"
+        SMA = "sma", _("SMA / SMK / SLTA")
+        D1 = "d1", "D1"
+        D2 = "d2", "D2"
+        D3 = "d3", "D3"
+        D4 = "d4", "D4"
+        S1 = "s1", "S1"
+        S2 = "s2", "S2"
+        S3 = "s3", "S3"
+
+    class Status(models.TextChoices):
+        CPMI = "cpmi", _("CPMI (preparing to leave)")
+        PMI = "pmi", _("PMI (working abroad)")
+        RETURNEE = "returnee", _("PMI purna (returned)")
+        FAMILY = "family", _("Family member")
+
+    class Sector(models.TextChoices):
+        FORMAL = "formal", _("Formal")
+        INFORMAL = "informal", _("Informal")
+
+    class Channel(models.TextChoices):
+        PROCEDURAL = "procedural", _("Procedural")
+        NON_PROCEDURAL = "non_procedural", _("Non-procedural")
+
+    class Business(models.TextChoices):
+        HAS = "has", _("Has a business")
+        WANTS = "wants", _("Wants to start one")
+        NO = "no", _("Not interested")
+
+    class Schooling(models.TextChoices):
+        NOT_YET = "not_yet", _("Not yet in school")
+        IN_SCHOOL = "in_school", _("In school")
+        DROPPED_OUT = "dropped_out", _("Dropped out")
+        FINISHED = "finished", _("Finished school")
+
+    # Fields that only mean something for some statuses; the form hides the
+    # others and the model clears them, so a status change leaves no stale value.
+    STATUS_FIELDS = {
+        "destination_country": {Status.CPMI, Status.PMI, Status.RETURNEE},
+        "sector": {Status.PMI, Status.RETURNEE},
+        "occupation": {Status.CPMI, Status.PMI, Status.RETURNEE},
+        "placement_agency": {Status.CPMI, Status.PMI, Status.RETURNEE},
+        "departure_date": {Status.PMI, Status.RETURNEE},
+        "channel": {Status.CPMI, Status.PMI, Status.RETURNEE},
+        "return_date": {Status.RETURNEE},
+        "business_status": {Status.RETURNEE},
+        "training_wishes": {Status.RETURNEE},
+    }
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="members"
+    )
+    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    name = models.CharField(_("full name"), max_length=150)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"))
+    relation = models.CharField(_("relation to the head"), max_length=16, choices=Relation.choices)
+    education = models.CharField(_("education"), max_length=4, choices=Education.choices, blank=True)
+    migration_status = models.CharField(_("migration status"), max_length=10, choices=Status.choices)
+    destination_country = models.CharField(
+        _("destination country"), max_length=2, blank=True, validators=[validate_country_code]
+    )
+    sector = models.CharField(_("sector"), max_length=10, choices=Sector.choices, blank=True)
+    occupation = models.CharField(
+        _("occupation"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example PLRT (domestic worker), caregiver."),
+    )
+    placement_agency = models.CharField(_("placement agency (P3MI)"), max_length=150, blank=True)
+    departure_date = models.DateField(_("departure date"), null=True, blank=True)
+    return_date = models.DateField(_("return date"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    business_status = models.CharField(_("business"), max_length=8, choices=Business.choices, blank=True)
+    training_wishes = models.CharField(_("training wanted"), max_length=200, blank=True)
+    schooling = models.CharField(_("schooling"), max_length=12, choices=Schooling.choices, blank=True)
+    caregiver = models.CharField(
+        _("caregiver"),
+        max_length=100,
+        blank=True,
+        help_text=_("Who raises the child while the parent works abroad."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="member_nik_16_digits", condition=models.Q(nik__regex=r"^[0-9]{16}$")
+            ),
+            models.CheckConstraint(
+                name="member_return_not_before_departure",
+                condition=models.Q(return_date__isnull=True)
+                | models.Q(departure_date__isnull=True)
+                | models.Q(return_date__gte=models.F("departure_date")),
+            ),
+            models.CheckConstraint(
+                name="member_abroad_has_destination",
+                condition=~models.Q(migration_status__in=["cpmi", "pmi"]) | ~models.Q(destination_country=""),
+            ),
+            models.CheckConstraint(
+                name="member_returnee_has_return_date",
+                condition=~models.Q(migration_status="returnee") | models.Q(return_date__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["migration_status"], name="member_status"),
+            models.Index(fields=["destination_country"], name="member_country"),
+            models.Index(fields=["sector"], name="member_sector"),
+            models.Index(fields=["channel"], name="member_channel"),
+            models.Index(fields=["name", "birth_date"], name="member_name_birth"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def age(self):
+        today = datetime.date.today()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def clean(self):
+        from villages.identity import check_nik_agrees, clean_nik
+
+        errors = {}
+        for field, statuses in self.STATUS_FIELDS.items():
+            if self.migration_status not in statuses:
+                setattr(self, field, None if field.endswith("_date") else "")
+        if self.nik:
+            try:
+                self.nik = clean_nik(self.nik)
+            except ValidationError as error:
+                errors["nik"] = error
+            else:
+                errors.update(check_nik_agrees(self.nik, birth_date=self.birth_date, sex=self.sex))
+        today = datetime.date.today()
+        if self.birth_date and self.birth_date > today:
+            errors.setdefault("birth_date", _("The date of birth cannot be in the future."))
+        status = self.migration_status
+        if (
+            status in (self.Status.CPMI, self.Status.PMI, self.Status.RETURNEE)
+            and not self.destination_country
+        ):
+            errors["destination_country"] = _("Choose the destination country.")
+        if status == self.Status.PMI and not self.sector:
+            errors["sector"] = _("Choose the sector the PMI works in.")
+        if status == self.Status.RETURNEE and not self.return_date:
+            errors["return_date"] = _("Enter the date the PMI came home.")
+        if self.departure_date and self.departure_date > today:
+            errors["departure_date"] = _("The departure date cannot be in the future.")
+        if self.return_date and self.return_date > today:
+            errors["return_date"] = _("The return date cannot be in the future.")
+        if self.return_date and self.departure_date and self.return_date < self.departure_date:
+            errors["return_date"] = _("The return date cannot be before the departure date.")
+        if self.birth_date and self.departure_date and self.departure_date < self.birth_date:
+            errors["departure_date"] = _("The departure date cannot be before the date of birth.")
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_unique(self, exclude=None):
+        try:
+            super().validate_unique(exclude)
+        except ValidationError as error:
+            # Django's message would be "Household member with this NIK already
+            # exists"; say it plainly and reveal nothing about the other record.
+            if "nik" in getattr(error, "error_dict", {}):
+                error.error_dict["nik"] = [ValidationError(NIK_TAKEN_MESSAGE, code="unique")]
+            raise
+
+
+NIK_TAKEN_MESSAGE = _(
+    "This NIK is already registered in the portal. One person can be in one household only: "
+    "if they moved here from another household, ask the regency office to move the record."
+)
+
+
+class IdNumberAccess(models.Model):
+    """A user saw full NIKs: on a member page, in an edit form or in an export."""
+
+    class Reason(models.TextChoices):
+        MEMBER_PAGE = "member_page", _("member page")
+        EDIT_FORM = "edit_form", _("household form")
+        EXPORT = "export", _("export")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    village = models.ForeignKey(
+        Village, verbose_name=_("village"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    count = models.PositiveIntegerField(_("numbers shown"), default=1)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("full NIK access")
+        verbose_name_plural = _("full NIK accesses")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_reason_display()} {self.at:%Y-%m-%d %H:%M}"
