@@ -79,3 +79,12 @@ def get_village_for_user(user, code, *, for_write=False):
     if for_write and not can_write_village_records(user):
         raise PermissionDenied
     return village
+
+
+def sees_full_id_numbers(user, village_code):
+    """The village's own officers and administrators see full NIK and No. KK;
+    everyone else sees them masked (3524••••••••0001)."""
+    role = role_of(user)
+    if role == Role.ADMINISTRATOR:
+        return True
+    return role == Role.VILLAGE_OFFICER and user.scope_id == village_code

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from villages.models import Area, AreaLevel, Village
+from villages.models import Area, AreaLevel, Household, IdNumberAccess, Member, Village
 
 AREA_FILES = (
     # file, level, parent column, code pattern
@@ -133,3 +133,79 @@ def village_save_profile(*, village: Village, fields: dict, partners=(), removed
         partner.full_clean()
         partner.save()
     return village
+
+
+def _check_household_members(household):
+    heads = household.members.filter(relation=Member.Relation.HEAD).count()
+    if not household.members.exists():
+        raise ValidationError(_("A household needs at least one member."), code="no_members")
+    if heads > 1:
+        raise ValidationError(_("A household has one head of the family only."), code="two_heads")
+
+
+@transaction.atomic
+def household_save(*, household: Household, members=(), removed_members=(), user=None) -> Household:
+    """Create or change a household with its members: all of it or nothing.
+
+    `members` are unsaved or changed Member objects of this household,
+    `removed_members` the ones to delete."""
+    household.full_clean()
+    if user is not None:
+        household._history_user = user
+    household.save()
+    for member in removed_members:
+        if member.pk and member.household_id == household.pk:
+            if user is not None:
+                member._history_user = user
+            member.delete()
+    for member in members:
+        member.household = household
+        member.full_clean()
+        if user is not None:
+            member._history_user = user
+        member.save()
+    _check_household_members(household)
+    return household
+
+
+@transaction.atomic
+def member_mark_departed(
+    *, member: Member, departure_date, sector="", channel="", placement_agency="", user=None
+) -> Member:
+    """CPMI -> PMI: the worker has left. The earlier values stay in the history."""
+    if member.migration_status != Member.Status.CPMI:
+        raise ValidationError(_("Only a CPMI can be marked as departed."), code="not_cpmi")
+    member.migration_status = Member.Status.PMI
+    member.departure_date = departure_date
+    member.sector = sector or member.sector
+    member.channel = channel or member.channel
+    member.placement_agency = placement_agency or member.placement_agency
+    member.full_clean()
+    member._change_reason = "departed"
+    if user is not None:
+        member._history_user = user
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_mark_returned(
+    *, member: Member, return_date, business_status="", training_wishes="", user=None
+) -> Member:
+    """PMI -> PMI purna: the worker has come home."""
+    if member.migration_status != Member.Status.PMI:
+        raise ValidationError(_("Only a PMI working abroad can be marked as returned."), code="not_pmi")
+    member.migration_status = Member.Status.RETURNEE
+    member.return_date = return_date
+    member.business_status = business_status
+    member.training_wishes = training_wishes
+    member.full_clean()
+    member._change_reason = "returned"
+    if user is not None:
+        member._history_user = user
+    member.save()
+    return member
+
+
+def id_number_access_log(*, user, reason, village=None, member=None, count=1):
+    IdNumberAccess.objects.create(user=user, reason=reason, village=village, member=member, count=count)
