@@ -1,9 +1,12 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import PartnerInstitution, Village
+from villages.countries import country_choices
+from villages.identity import clean_kk, clean_nik
+from villages.models import Household, Member, PartnerInstitution, Village
 
 PRODUCT_SEPARATOR = ";"
 
@@ -142,3 +145,193 @@ class PartnerForm(forms.ModelForm):
 PartnerFormSet = forms.inlineformset_factory(
     Village, PartnerInstitution, form=PartnerForm, extra=1, can_delete=True
 )
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; it sends YYYY-MM-DD whatever it shows."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["no_kk", "dusun", "rt", "rw", "address"]
+        widgets = {"no_kk": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("no_kk", css_class="col-md-6"), Column("dusun", css_class="col-md-6")),
+            Row(
+                Column("rt", css_class="col-3 col-md-2"),
+                Column("rw", css_class="col-3 col-md-2"),
+                Column("address", css_class="col-12 col-md-8"),
+            ),
+        )
+
+    def clean_no_kk(self):
+        return clean_kk(self.cleaned_data["no_kk"])
+
+    def validate_unique(self):
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            if "no_kk" in getattr(error, "error_dict", {}):
+                error.error_dict["no_kk"] = [
+                    ValidationError(_("This family card number is already registered."), code="unique")
+                ]
+            self._update_errors(error)
+
+
+class MemberForm(forms.ModelForm):
+    destination_country = forms.ChoiceField(label=_("Destination country"), required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "nik",
+            "name",
+            "sex",
+            "birth_date",
+            "relation",
+            "education",
+            "migration_status",
+            "destination_country",
+            "sector",
+            "occupation",
+            "placement_agency",
+            "channel",
+            "departure_date",
+            "return_date",
+            "business_status",
+            "training_wishes",
+            "schooling",
+            "caregiver",
+        ]
+        widgets = {
+            "nik": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "birth_date": DateInput(),
+            "departure_date": DateInput(),
+            "return_date": DateInput(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["destination_country"].choices = country_choices()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
+
+        def only(statuses, *fields):
+            # Shown only for these statuses (static/js/member-form.js); the
+            # model clears them for the others.
+            return Div(*fields, css_class="status-only", data_statuses=" ".join(statuses))
+
+        abroad = ["cpmi", "pmi", "returnee"]
+        self.helper.layout = Layout(
+            Row(Column("nik", css_class="col-md-4"), Column("name", css_class="col-md-8")),
+            Row(
+                Column("sex", css_class="col-6 col-md-3"),
+                Column("birth_date", css_class="col-6 col-md-3"),
+                Column("relation", css_class="col-6 col-md-3"),
+                Column("education", css_class="col-6 col-md-3"),
+            ),
+            Row(Column("migration_status", css_class="col-md-4")),
+            only(
+                abroad,
+                Row(
+                    Column("destination_country", css_class="col-md-4"),
+                    Column(only(["pmi", "returnee"], "sector"), css_class="col-md-4"),
+                    Column("channel", css_class="col-md-4"),
+                ),
+                Row(
+                    Column("occupation", css_class="col-md-6"),
+                    Column("placement_agency", css_class="col-md-6"),
+                ),
+            ),
+            Row(
+                Column(only(["pmi", "returnee"], "departure_date"), css_class="col-md-4"),
+                Column(only(["returnee"], "return_date"), css_class="col-md-4"),
+            ),
+            only(
+                ["returnee"],
+                Row(
+                    Column("business_status", css_class="col-md-4"),
+                    Column("training_wishes", css_class="col-md-8"),
+                ),
+            ),
+            Row(Column("schooling", css_class="col-md-4"), Column("caregiver", css_class="col-md-8")),
+        )
+
+    def clean_nik(self):
+        return clean_nik(self.cleaned_data["nik"])
+
+    def validate_unique(self):
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class BaseMemberFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError(_("A household needs at least one member."), code="no_members")
+        heads = [f for f in kept if f.cleaned_data.get("relation") == Member.Relation.HEAD]
+        if len(heads) > 1:
+            raise ValidationError(_("A household has one head of the family only."), code="two_heads")
+        seen = {}
+        for form in kept:
+            nik = form.cleaned_data.get("nik")
+            if nik in seen:
+                form.add_error("nik", _("This NIK is entered twice in this household."))
+            seen[nik] = form
+
+
+MemberFormSet = forms.inlineformset_factory(
+    Household, Member, form=MemberForm, formset=BaseMemberFormSet, extra=1, can_delete=True
+)
+
+
+class DepartureForm(forms.Form):
+    departure_date = forms.DateField(label=_("Departure date"), widget=DateInput())
+    sector = forms.ChoiceField(label=_("Sector"), choices=Member.Sector.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", "---------"), *Member.Channel.choices], required=False
+    )
+    placement_agency = forms.CharField(label=_("Placement agency (P3MI)"), max_length=150, required=False)
+
+
+class ReturnForm(forms.Form):
+    return_date = forms.DateField(label=_("Return date"), widget=DateInput())
+    business_status = forms.ChoiceField(
+        label=_("Business"), choices=[("", "---------"), *Member.Business.choices], required=False
+    )
+    training_wishes = forms.CharField(label=_("Training wanted"), max_length=200, required=False)
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name, NIK or No. KK"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    country = forms.ChoiceField(label=_("Destination country"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        all_ = [("", _("All"))]
+        self.fields["status"].choices = all_ + list(Member.Status.choices)
+        self.fields["country"].choices = all_ + country_choices()[1:]
+        self.fields["sector"].choices = all_ + list(Member.Sector.choices)
+        self.fields["channel"].choices = all_ + list(Member.Channel.choices)

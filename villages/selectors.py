@@ -1,7 +1,12 @@
-from django.db.models import Prefetch
+import datetime
+import re
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Lower
 
 from desmigratif.access import scope_filter
-from villages.models import Area, AreaLevel, PartnerInstitution, Village
+from villages.countries import country_name
+from villages.models import Area, AreaLevel, Member, PartnerInstitution, Village
 
 
 def village_list(*, user):
@@ -37,3 +42,101 @@ def cohort_choices(*, user):
         .distinct()
     )
     return [(year, str(year)) for year in years]
+
+
+def household_list(*, village, q="", status="", country="", sector="", channel=""):
+    """The village's households, filtered; members prefetched for the page."""
+    households = village.households.all()
+    member_filters = {}
+    if status:
+        member_filters["migration_status"] = status
+    if country:
+        member_filters["destination_country"] = country
+    if sector:
+        member_filters["sector"] = sector
+    if channel:
+        member_filters["channel"] = channel
+    if member_filters:
+        households = households.filter(
+            Exists(Member.objects.filter(household=OuterRef("pk"), **member_filters))
+        )
+    q = " ".join(q.split())
+    if q:
+        digits = re.sub(r"[\s.]", "", q)
+        if digits.isdigit() and len(digits) == 16:
+            households = households.filter(
+                Q(no_kk=digits) | Exists(Member.objects.filter(household=OuterRef("pk"), nik=digits))
+            )
+        else:
+            households = households.filter(
+                Exists(Member.objects.filter(household=OuterRef("pk"), name__icontains=q))
+            )
+    return households.order_by("-updated_at", "pk").prefetch_related(
+        Prefetch("members", queryset=Member.objects.order_by("id"))
+    )
+
+
+def member_status_counts(*, village):
+    counts = dict.fromkeys(Member.Status.values, 0)
+    rows = (
+        Member.objects.filter(household__village=village).values("migration_status").annotate(n=Count("id"))
+    )
+    for row in rows.order_by():
+        counts[row["migration_status"]] = row["n"]
+    return [(status, label, counts[status]) for status, label in Member.Status.choices]
+
+
+def _readable(field, value):
+    if value in (None, ""):
+        return ""
+    if field.name == "destination_country":
+        return country_name(value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def member_history(*, member):
+    """The member's changes, newest first: who, when, why, and what changed."""
+    records = list(member.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            for change in delta.changes:
+                field = Member._meta.get_field(change.field)
+                changes.append((field, _readable(field, change.old), _readable(field, change.new)))
+        entries.append({"record": newer, "changes": changes})
+    return entries
+
+
+def possible_duplicates(*, user):
+    """Members in scope who share a name (ignoring case and spacing) and date of
+    birth under different NIKs: usually one person entered twice."""
+    members = Member.objects.in_scope(user)
+    groups = (
+        members.annotate(key=Lower("name"))
+        .values("key", "birth_date")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("key", "birth_date")
+    )[:200]
+    keys = [(g["key"], g["birth_date"]) for g in groups]
+    if not keys:
+        return []
+    condition = Q()
+    for key, born in keys:
+        condition |= Q(key=key, birth_date=born)
+    matches = (
+        members.annotate(key=Lower("name"))
+        .filter(condition)
+        .select_related("household__village__area")
+        .order_by("key", "birth_date", "id")
+    )
+    grouped = {}
+    for member in matches:
+        grouped.setdefault((member.key, member.birth_date), []).append(member)
+    return list(grouped.values())
