@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from villages.forms import VillageAdminForm
-from villages.models import Area, AreaLevel, PartnerInstitution, Village
+from villages.models import Area, AreaLevel, Household, IdNumberAccess, Member, PartnerInstitution, Village
 
 
 @admin.register(Area)
@@ -53,3 +54,57 @@ class VillageAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The enrolled area is the record's key: it is chosen once.
         return ["area"] if obj else []
+
+
+class MemberInline(admin.StackedInline):
+    model = Member
+    extra = 0
+    fields = [
+        ("nik", "name"),
+        ("sex", "birth_date", "relation", "education"),
+        "migration_status",
+        ("destination_country", "sector", "channel"),
+        ("occupation", "placement_agency"),
+        ("departure_date", "return_date"),
+        ("business_status", "training_wishes"),
+        ("schooling", "caregiver"),
+    ]
+
+
+@admin.register(Household)
+class HouseholdAdmin(SimpleHistoryAdmin):
+    list_display = ["no_kk", "village", "dusun", "rt", "rw", "updated_at"]
+    list_filter = [("village", admin.RelatedOnlyFieldListFilter), "members__migration_status"]
+    search_fields = ["no_kk", "members__nik", "members__name", "village__area__name"]
+    list_select_related = ["village__area"]
+    autocomplete_fields = ["village"]
+    inlines = [MemberInline]
+    show_full_result_count = False
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "nik", "migration_status", "destination_country", "household"]
+    list_filter = ["migration_status", "sector", "channel", "sex"]
+    search_fields = ["nik", "name", "household__no_kk"]
+    list_select_related = ["household"]
+    raw_id_fields = ["household"]
+    show_full_result_count = False
+
+
+@admin.register(IdNumberAccess)
+class IdNumberAccessAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "reason", "village", "member", "count"]
+    list_filter = ["reason"]
+    list_select_related = ["user", "village__area", "member"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The access log is evidence: nobody edits or deletes it.
+        return False
