@@ -468,6 +468,8 @@ class Member(models.Model):
         from villages.identity import check_nik_agrees, clean_nik
 
         errors = {}
+        # "Siti  Aminah " and "Siti Aminah" are one name (possible-duplicates page).
+        self.name = " ".join((self.name or "").split())
         for field, statuses in self.STATUS_FIELDS.items():
             if self.migration_status not in statuses:
                 setattr(self, field, None if field.endswith("_date") else "")
