@@ -4,7 +4,7 @@ from django.db import transaction
 
 from desmigratif.models import Role, User
 from desmigratif.services import user_apply_role
-from villages.demo import villages_load_demo
+from villages.demo import households_load_demo, villages_load_demo
 
 # Shown in the README and printed by `make run`; demo data never reaches a
 # production database because load_demo refuses to run with DEBUG off.
@@ -46,4 +46,5 @@ def demo_load():
             user.full_clean()
             user.save()
             users += 1
-    return {"villages": villages, "users": users}
+    households = households_load_demo()
+    return {"villages": villages, "users": users, **households}
