@@ -46,6 +46,10 @@ messages: install
 
 bench: install-dev
 	$(PY) bench/load_areas.py
+	BENCH_DATABASE_URL= $(PY) bench/households.py $(BENCH_ARGS)
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'desmigratif_bench'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE desmigratif_bench"
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/households.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

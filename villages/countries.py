@@ -79,6 +79,14 @@ def country_choices():
     return [("", "---------"), *common, *others]
 
 
+def destination_choices(current=""):
+    """The usual PMI destinations, plus `current` when it is another country."""
+    choices = [("", "---------"), *((code, country_name(code)) for code in INDONESIAN_NAMES)]
+    if current and current not in INDONESIAN_NAMES:
+        choices.append((current, country_name(current)))
+    return choices
+
+
 def parse_country(text):
     """An ISO code, or a name in Indonesian or English, to the ISO code; None if unknown."""
     text = " ".join(str(text or "").split())

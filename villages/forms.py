@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from villages.countries import country_choices
+from villages.countries import destination_choices
 from villages.identity import clean_kk, clean_nik
 from villages.models import Household, Member, PartnerInstitution, Village
 
@@ -156,11 +156,21 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+# People type ID numbers in groups ("3524 0712 0590 0001"); the form takes
+# the spaces and clean_kk/clean_nik reduce it to 16 digits.
+ID_NUMBER_INPUT_LENGTH = 32
+
+
 class HouseholdForm(forms.ModelForm):
+    no_kk = forms.CharField(
+        label=_("Family card number (No. KK)"),
+        max_length=ID_NUMBER_INPUT_LENGTH,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Household
         fields = ["no_kk", "dusun", "rt", "rw", "address"]
-        widgets = {"no_kk": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,6 +200,11 @@ class HouseholdForm(forms.ModelForm):
 
 
 class MemberForm(forms.ModelForm):
+    nik = forms.CharField(
+        label=_("NIK"),
+        max_length=ID_NUMBER_INPUT_LENGTH,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     destination_country = forms.ChoiceField(label=_("Destination country"), required=False)
 
     class Meta:
@@ -215,7 +230,6 @@ class MemberForm(forms.ModelForm):
             "caregiver",
         ]
         widgets = {
-            "nik": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "birth_date": DateInput(),
             "departure_date": DateInput(),
             "return_date": DateInput(),
@@ -223,7 +237,9 @@ class MemberForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["destination_country"].choices = country_choices()
+        # The usual destinations only (a full country list in every member row
+        # is heavy on a village connection), plus the member's own if unusual.
+        self.fields["destination_country"].choices = destination_choices(self.instance.destination_country)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -281,6 +297,11 @@ class MemberForm(forms.ModelForm):
 
 
 class BaseMemberFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self):
+        # Django's own check would say "Please correct the duplicate data for
+        # nik" above the form; clean() below says it next to the field.
+        pass
+
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -332,6 +353,6 @@ class HouseholdSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         all_ = [("", _("All"))]
         self.fields["status"].choices = all_ + list(Member.Status.choices)
-        self.fields["country"].choices = all_ + country_choices()[1:]
+        self.fields["country"].choices = all_ + destination_choices()[1:]
         self.fields["sector"].choices = all_ + list(Member.Sector.choices)
         self.fields["channel"].choices = all_ + list(Member.Channel.choices)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 DIGITS_16 = re.compile(r"\d{16}")
 SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?[eE][+]?\d+")
 TRAILING_DOT_ZERO = re.compile(r"\d+[.,]0+")
+THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3}){3,}")
 MASK_CHAR = "•"
 
 
@@ -30,15 +31,21 @@ def _damaged_message(label):
 def clean_id_number(value, *, label):
     """Return the 16-digit string, or raise ValidationError explaining why not.
 
-    Spaces and dots typed between digit groups are removed; anything that
+    Spaces, dots and dashes typed between digit groups are removed; anything that
     shows a spreadsheet turned the number into a float is refused."""
     text = "" if value is None else str(value).strip()
-    # A number cell (int or float) has been through a spreadsheet's 15-digit floats.
-    from_number_cell = isinstance(value, int | float) and not isinstance(value, bool)
-    if from_number_cell or SCIENTIFIC.fullmatch(text) or TRAILING_DOT_ZERO.fullmatch(text):
-        raise ValidationError(_damaged_message(label), code="damaged")
     if text.startswith("'"):
-        text = text[1:]
+        text = text[1:].strip()
+    # A number cell (int or float) has been through a spreadsheet's 15-digit floats,
+    # and so has a number shown with thousands separators (3.524.071.205.900.120).
+    from_number_cell = isinstance(value, int | float) and not isinstance(value, bool)
+    if (
+        from_number_cell
+        or SCIENTIFIC.fullmatch(text)
+        or TRAILING_DOT_ZERO.fullmatch(text)
+        or THOUSANDS.fullmatch(text)
+    ):
+        raise ValidationError(_damaged_message(label), code="damaged")
     compact = re.sub(r"[\s.\-]", "", text)
     if not compact:
         raise ValidationError(_("%(label)s is required.") % {"label": label}, code="required")
@@ -68,7 +75,16 @@ def clean_nik(value):
 
 
 def clean_kk(value):
-    return clean_id_number(value, label=_("Family card number (No. KK)"))
+    kk = clean_id_number(value, label=_("Family card number (No. KK)"))
+    if kk[12:] == "0000":
+        raise ValidationError(
+            _(
+                "The last four digits of a No. KK cannot be 0000. If the number came from a "
+                "spreadsheet, it was probably damaged: format the column as Text and type it again."
+            ),
+            code="serial",
+        )
+    return kk
 
 
 def birth_date_from_nik(nik, *, today=None):

@@ -484,10 +484,8 @@ class Member(models.Model):
         if self.birth_date and self.birth_date > today:
             errors.setdefault("birth_date", _("The date of birth cannot be in the future."))
         status = self.migration_status
-        if (
-            status in (self.Status.CPMI, self.Status.PMI, self.Status.RETURNEE)
-            and not self.destination_country
-        ):
+        # A returnee's country is worth keeping but not required (IMPORT_FORMATS).
+        if status in (self.Status.CPMI, self.Status.PMI) and not self.destination_country:
             errors["destination_country"] = _("Choose the destination country.")
         if status == self.Status.PMI and not self.sector:
             errors["sector"] = _("Choose the sector the PMI works in.")

@@ -102,7 +102,8 @@ def member_history(*, member):
     """The member's changes, newest first: who, when, why, and what changed."""
     records = list(member.history.select_related("history_user").order_by("-history_date", "-history_id"))
     entries = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    # Each record against the one before it (the oldest against nothing).
+    for newer, older in zip(records, records[1:] + [None], strict=False):
         changes = []
         if older is not None:
             delta = newer.diff_against(older)

@@ -13,6 +13,7 @@ from desmigratif.access import (
     sees_full_id_numbers,
 )
 from desmigratif.models import Role
+from villages.exports import export_members_response
 from villages.filters import VillageFilter
 from villages.forms import (
     DepartureForm,
@@ -174,18 +175,17 @@ def _household_form_view(request, village, household):
         try:
             household = household_save(
                 household=form.instance,
+                # Unchanged members are not saved again: no empty history entries.
                 members=[
-                    f.instance
-                    for f in members.forms
-                    if f not in members.deleted_forms
-                    and (f.has_changed() or f.instance.pk)
-                    and f.cleaned_data
+                    f.instance for f in members.forms if f not in members.deleted_forms and f.has_changed()
                 ],
                 removed_members=[f.instance for f in members.deleted_forms if f.instance.pk],
                 user=request.user,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            # A rule checked only at save time (e.g. a NIK registered by someone
+            # else a moment ago): shown above the form, nothing saved.
+            form.add_error(None, ValidationError(error.messages))
         else:
             _nik_district_warnings(request, [m.nik for m in household.members.all()])
             messages.success(request, _("The household has been saved."))
@@ -335,6 +335,4 @@ def member_export_view(request, fmt):
             user=request.user, reason=IdNumberAccess.Reason.EXPORT, village=village, count=members.count()
         )
     members = members.order_by("household__village_id", "household__no_kk", "id")
-    from villages.exports import export_members_response  # TEMP-LAZY
-
     return export_members_response(members, fmt=fmt, full_ids=full_ids, filename_stem=stem)
