@@ -1,0 +1,345 @@
+"""Survey imports: check a whole file, then write all of it or nothing.
+
+One pipeline per sheet (household survey, village profile, partner
+institutions). Each reads rows with villages.spreadsheets.read_rows, parses
+them with the same rules as the forms (villages.household_format and the
+models' clean()), checks what only a whole file shows (scope, duplicates
+within the file and against the database, a household's address agreeing
+across its rows), and classifies every row as created, updated, unchanged
+or rejected. Writing happens only when nothing was rejected, in one
+transaction, in batches, and through django-simple-history's bulk helpers so
+imported changes appear in the same history as form edits.
+
+Lookups are made once per batch of rows, never once per row.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from desmigratif.access import can_write_village_records, code_in_scope
+from villages import household_format as hf
+from villages.identity import nik_district_code
+from villages.models import Area, Household, Member, Village
+
+LOOKUP_BATCH = 5000
+WRITE_BATCH = 2000
+MAX_REPORTED_WARNINGS = 200
+
+SHEET_LABELS = {
+    "households": gettext_lazy("Household survey (pendataan-rumah-tangga)"),
+    "village-profile": gettext_lazy("Village profile (profil-desa)"),
+    "partners": gettext_lazy("Partner institutions (lembaga-mitra)"),
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str | None
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    unknown_columns: list = field(default_factory=list)
+    missing_columns: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def rejected_rows(self):
+        return sorted({error.row for error in self.errors})
+
+    @property
+    def rejected(self):
+        return len(self.rejected_rows)
+
+    @property
+    def ok(self):
+        return not self.errors and not self.missing_columns
+
+    def reject(self, row, column, message):
+        self.errors.append(RowError(row, column, str(message)))
+
+    def as_dict(self):
+        return {
+            "kind": self.kind,
+            "total_rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [[e.row, e.column, e.message] for e in self.errors],
+            "warnings": self.warnings,
+            "unknown_columns": self.unknown_columns,
+            "missing_columns": self.missing_columns,
+            "written": self.written,
+        }
+
+
+def _batches(items, size):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SheetImport:
+    """Common steps: header check, scope, classification, all-or-nothing write."""
+
+    kind = ""
+    columns = ()
+    required_columns = ()
+
+    def __init__(self, *, user=None):
+        # user None: the command line without --user, the whole country.
+        if user is not None and not can_write_village_records(user):
+            raise PermissionDenied(_("Your role may not import data."))
+        self.user = user
+
+    def check_header(self, sheet, report):
+        present = set(sheet.columns)
+        report.missing_columns = [c for c in self.required_columns if c not in present]
+        report.unknown_columns = [c for c in sheet.columns if c and c not in self.columns]
+        for column in report.missing_columns:
+            report.reject(1, column, _("The required column %(column)s is missing.") % {"column": column})
+
+    def villages_for(self, codes, report, rows_by_code):
+        """The enrolled villages among `codes` that the user may import into;
+        rows naming any other village are rejected."""
+        villages = {v.area_id: v for v in Village.objects.filter(area_id__in=codes).select_related("area")}
+        known_areas = set(
+            Area.objects.filter(code__in=set(codes) - villages.keys()).values_list("code", flat=True)
+        )
+        allowed = {}
+        for code in codes:
+            if code not in villages:
+                if code in known_areas:
+                    message = _("Village %(code)s is not enrolled in the Desmigratif programme.")
+                else:
+                    message = _("There is no village with the code %(code)s.")
+                for row in rows_by_code[code]:
+                    report.reject(row, "kode_desa", message % {"code": code})
+            elif self.user is not None and not code_in_scope(self.user, code):
+                for row in rows_by_code[code]:
+                    report.reject(
+                        row,
+                        "kode_desa",
+                        _("Village %(code)s is outside your area: you may import only your own villages.")
+                        % {"code": code},
+                    )
+            else:
+                allowed[code] = villages[code]
+        return allowed
+
+    def run(self, sheet, *, write=False, progress=None):
+        report = ImportReport(kind=self.kind)
+        self.check_header(sheet, report)
+        if report.missing_columns:
+            return report
+        plan = self.check(sheet, report, progress or (lambda done, total: None))
+        if write and report.ok:
+            with transaction.atomic():
+                self.write(plan)
+            report.written = True
+        return report
+
+
+class HouseholdSurveyImport(SheetImport):
+    kind = "households"
+    columns = hf.COLUMNS
+    required_columns = hf.REQUIRED_COLUMNS
+
+    def check(self, sheet, report, progress):
+        rows = []  # (row_number, values)
+        for row_number, raw in sheet:
+            report.total_rows += 1
+            values, errors = hf.row_to_values(raw)
+            for column, message in errors:
+                report.reject(row_number, column, message)
+            if not errors:
+                rows.append((row_number, values))
+            if report.total_rows % LOOKUP_BATCH == 0:
+                progress(report.total_rows, None)
+
+        rows_by_code = defaultdict(list)
+        for row_number, values in rows:
+            rows_by_code[values["village_code"]].append(row_number)
+        villages = self.villages_for(rows_by_code.keys(), report, rows_by_code)
+        rejected = set(report.rejected_rows)
+        rows = [(n, v) for n, v in rows if n not in rejected]
+
+        # Within the file: one household per No. KK (same village and address
+        # on all its rows), one row per NIK, one head per household.
+        households, nik_rows = {}, {}
+        heads = defaultdict(list)
+        for row_number, values in rows:
+            kk = values["no_kk"]
+            first = households.setdefault(kk, (row_number, values))
+            if first[0] != row_number:
+                for field_name in hf.HOUSEHOLD_FIELDS:
+                    if values[field_name] != first[1][field_name]:
+                        report.reject(
+                            row_number,
+                            hf.COLUMN_OF_FIELD[field_name],
+                            _(
+                                "This household's %(column)s differs from its row %(row)s: "
+                                "all rows of one No. KK must agree."
+                            )
+                            % {"column": hf.COLUMN_OF_FIELD[field_name], "row": first[0]},
+                        )
+            nik = values["nik"]
+            if nik in nik_rows:
+                report.reject(
+                    row_number, "nik", _("This NIK is also in row %(row)s.") % {"row": nik_rows[nik]}
+                )
+            else:
+                nik_rows[nik] = row_number
+            if values["relation"] == Member.Relation.HEAD:
+                heads[kk].append(row_number)
+        for head_rows in heads.values():
+            for row_number in head_rows[1:]:
+                report.reject(
+                    row_number,
+                    "hubungan_keluarga",
+                    _("The household already has a head of the family in row %(row)s.")
+                    % {"row": head_rows[0]},
+                )
+
+        # Against the database, a batch at a time.
+        existing_households = {}
+        for batch in _batches(households, LOOKUP_BATCH):
+            for household in Household.objects.filter(no_kk__in=batch):
+                existing_households[household.no_kk] = household
+        existing_members = {}
+        for batch in _batches(nik_rows, LOOKUP_BATCH):
+            for member in Member.objects.filter(nik__in=batch).select_related("household"):
+                existing_members[member.nik] = member
+        progress(report.total_rows, report.total_rows)
+
+        rows_of_kk = defaultdict(list)
+        for row_number, values in rows:
+            rows_of_kk[values["no_kk"]].append(row_number)
+        for kk, (_first_row, values) in households.items():
+            household = existing_households.get(kk)
+            if household and household.village_id != values["village_code"]:
+                for n in rows_of_kk[kk]:
+                    report.reject(
+                        n,
+                        "no_kk",
+                        _("This No. KK is already registered for another village."),
+                    )
+        for row_number, values in rows:
+            member = existing_members.get(values["nik"])
+            if member and member.household.no_kk != values["no_kk"]:
+                report.reject(
+                    row_number,
+                    "nik",
+                    _(
+                        "This NIK is already registered in another household. One person can be in "
+                        "one household only."
+                    ),
+                )
+
+        known_districts = set(
+            Area.objects.filter(code__in={nik_district_code(nik) for nik in nik_rows}).values_list(
+                "code", flat=True
+            )
+        )
+        for nik, row_number in nik_rows.items():
+            district = nik_district_code(nik)
+            if district not in known_districts and len(report.warnings) < MAX_REPORTED_WARNINGS:
+                report.warnings.append(
+                    _(
+                        "Row %(row)s: the district code %(code)s in the NIK is not in the current area "
+                        "list; check the number."
+                    )
+                    % {"row": row_number, "code": district}
+                )
+
+        # Classify and plan the writes.
+        rejected = set(report.rejected_rows)
+        plan = {"new_households": [], "changed_households": [], "new_members": [], "changed_members": []}
+        household_fields = [f for f in hf.HOUSEHOLD_FIELDS if f != "village_code"]
+        planned_households = {}
+        for kk, (_first_row, values) in households.items():
+            household = existing_households.get(kk)
+            if household is None:
+                household = Household(
+                    village=villages[values["village_code"]], **{f: values[f] for f in household_fields}
+                )
+                plan["new_households"].append(household)
+            elif any(getattr(household, f) != values[f] for f in household_fields):
+                for f in household_fields:
+                    setattr(household, f, values[f])
+                plan["changed_households"].append(household)
+            planned_households[kk] = household
+        changed_households = {h.no_kk for h in plan["changed_households"]}
+        new_households = {h.no_kk for h in plan["new_households"]}
+        for row_number, values in rows:
+            if row_number in rejected:
+                continue
+            member_values = {f: values[f] for f in hf.MEMBER_FIELDS}
+            member = existing_members.get(values["nik"])
+            if member is None:
+                plan["new_members"].append((values["no_kk"], Member(**member_values)))
+                report.created += 1
+            elif any(getattr(member, f) != v for f, v in member_values.items()):
+                for f, v in member_values.items():
+                    setattr(member, f, v)
+                plan["changed_members"].append(member)
+                report.updated += 1
+            elif values["no_kk"] in changed_households | new_households:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        plan["households"] = planned_households
+        return plan
+
+    def write(self, plan):
+        user = self.user
+        history = {"default_user": user, "default_change_reason": "import"}
+        bulk_create_with_history(plan["new_households"], Household, batch_size=WRITE_BATCH, **history)
+        if plan["changed_households"]:
+            bulk_update_with_history(
+                plan["changed_households"],
+                Household,
+                ["dusun", "rt", "rw", "address"],
+                batch_size=WRITE_BATCH,
+                **history,
+            )
+        new_kks = [h.no_kk for h in plan["new_households"]]
+        ids = {}
+        for batch in _batches(new_kks, LOOKUP_BATCH):
+            ids.update(Household.objects.filter(no_kk__in=batch).values_list("no_kk", "pk"))
+        new_members = []
+        for kk, member in plan["new_members"]:
+            household = plan["households"][kk]
+            member.household_id = household.pk or ids[kk]
+            new_members.append(member)
+        bulk_create_with_history(new_members, Member, batch_size=WRITE_BATCH, **history)
+        if plan["changed_members"]:
+            bulk_update_with_history(
+                plan["changed_members"], Member, list(hf.MEMBER_FIELDS), batch_size=WRITE_BATCH, **history
+            )
+
+
+IMPORTERS = {"households": HouseholdSurveyImport}
+
+
+def importer_for(kind, *, user=None):
+    try:
+        return IMPORTERS[kind](user=user)
+    except KeyError:
+        raise ValidationError(_("Unknown sheet type %(kind)s.") % {"kind": kind}) from None
