@@ -15,6 +15,7 @@ Lookups are made once per batch of rows, never once per row.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from desmigratif.access import can_write_village_records, code_in_scope
+from desmigratif.access import can_write_village_records, code_in_scope, sees_whole_country
 from villages import household_format as hf
 from villages.identity import nik_district_code
-from villages.models import Area, Household, Member, Village
+from villages.models import Area, AreaLevel, Household, Member, PartnerInstitution, Village
 
 LOOKUP_BATCH = 5000
 WRITE_BATCH = 2000
@@ -335,7 +336,302 @@ class HouseholdSurveyImport(SheetImport):
             )
 
 
-IMPORTERS = {"households": HouseholdSurveyImport}
+# Village profile and partner institutions ----------------------------------
+
+LEARNING_HOUSE_LABELS = {
+    Village.LearningHouse.OWNED: "Milik Desa",
+    Village.LearningHouse.RENTED: "Sewa",
+    Village.LearningHouse.NONE: "Tidak Ada",
+}
+read_learning_house = hf.LabelReader(LEARNING_HOUSE_LABELS, {"Milik": Village.LearningHouse.OWNED})
+read_yes_no = hf.LabelReader({True: "Ya", False: "Tidak"}, {"Yes": True, "No": False, "Ada": True})
+PARTNER_KIND_LABELS = {
+    PartnerInstitution.Kind.LPMD: "LPMD",
+    PartnerInstitution.Kind.PKK: "PKK",
+    PartnerInstitution.Kind.KARANG_TARUNA: "Karang Taruna",
+    PartnerInstitution.Kind.BUSINESS_GROUP: "Kelompok Usaha/Tani",
+    PartnerInstitution.Kind.COOPERATIVE: "Koperasi",
+    PartnerInstitution.Kind.BUMDES: "BUMDes",
+    PartnerInstitution.Kind.NGO: "LSM",
+    PartnerInstitution.Kind.BANK: "Bank",
+    PartnerInstitution.Kind.COMPANY: "Perusahaan",
+    PartnerInstitution.Kind.OTHER: "Lainnya",
+}
+read_partner_kind = hf.LabelReader(
+    PARTNER_KIND_LABELS,
+    {
+        "Kelompok Usaha": PartnerInstitution.Kind.BUSINESS_GROUP,
+        "Kelompok Tani": PartnerInstitution.Kind.BUSINESS_GROUP,
+        "Gapoktan": PartnerInstitution.Kind.BUSINESS_GROUP,
+        "NGO": PartnerInstitution.Kind.NGO,
+    },
+)
+
+
+def read_number(text):
+    """ "70", "70,5", "70.5" -> Decimal; a real number cell as it is."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return Decimal(str(text))
+    cleaned = str(text).strip().replace(" ", "").replace(",", ".")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+
+
+def read_whole_number(text):
+    number = read_number(text)
+    if number != number.to_integral_value() or number < 0:
+        raise ValidationError(_("“%(value)s” must be a whole number, 0 or more.") % {"value": text})
+    return int(number)
+
+
+def read_year(text):
+    year = read_whole_number(text)
+    return year
+
+
+def read_products(text):
+    products, seen = [], set()
+    for item in str(text).split(";"):
+        item = " ".join(item.split())
+        if item and item.lower() not in seen:
+            seen.add(item.lower())
+            products.append(item)
+    return products
+
+
+def read_pillars(text):
+    pillars = set()
+    for item in str(text).replace(",", ";").split(";"):
+        item = item.strip().upper()
+        if not item:
+            continue
+        number = {"I": 1, "II": 2, "III": 3, "IV": 4}.get(item) or (int(item) if item.isdigit() else None)
+        if number not in (1, 2, 3, 4):
+            raise ValidationError(_("Pillars are numbers 1 to 4 separated by ;, e.g. 2;4."))
+        pillars.add(number)
+    return pillars
+
+
+class _RowSheetImport(SheetImport):
+    """A sheet of one record per row: each column parsed by its reader into a
+    model field, the model's full_clean() for the rest."""
+
+    readers = {}  # column -> (field, reader)
+
+    def parse(self, raw, report, row_number):
+        values, failed = {}, False
+        for column, (field_name, reader) in self.readers.items():
+            value = raw.get(column)
+            if value is None or str(value).strip() == "":
+                if column in self.required_columns:
+                    report.reject(row_number, column, _("This field is required."))
+                    failed = True
+                values[field_name] = None
+                continue
+            try:
+                values[field_name] = reader(value)
+            except ValidationError as error:
+                report.reject(row_number, column, " ".join(str(m) for m in error.messages))
+                failed = True
+        return None if failed else values
+
+    def clean_instance(self, instance, report, row_number, exclude=()):
+        try:
+            instance.full_clean(exclude=list(exclude), validate_unique=False)
+        except ValidationError as error:
+            column_of = {field: column for column, (field, _reader) in self.readers.items()}
+            for field_name, messages in error.message_dict.items():
+                report.reject(row_number, column_of.get(field_name), " ".join(messages))
+            return False
+        return True
+
+
+class VillageProfileImport(_RowSheetImport):
+    kind = "village-profile"
+    columns = (
+        "kode_desa",
+        "tahun_program",
+        "lintang",
+        "bujur",
+        "perangkat_dibawah_slta",
+        "perangkat_slta",
+        "perangkat_diploma",
+        "perangkat_sarjana",
+        "rumah_belajar",
+        "rumah_belajar_luas_m2",
+        "rumah_belajar_jarak_balai_m",
+        "internet",
+        "jarak_disnaker_km",
+        "produk_unggulan",
+    )
+    required_columns = ("kode_desa", "tahun_program")
+    readers = {
+        "kode_desa": ("village_code", hf.parse_village_code),
+        "tahun_program": ("cohort_year", read_year),
+        "lintang": ("latitude", read_number),
+        "bujur": ("longitude", read_number),
+        "perangkat_dibawah_slta": ("apparatus_below_senior_high", read_whole_number),
+        "perangkat_slta": ("apparatus_senior_high", read_whole_number),
+        "perangkat_diploma": ("apparatus_diploma", read_whole_number),
+        "perangkat_sarjana": ("apparatus_bachelor", read_whole_number),
+        "rumah_belajar": ("learning_house", read_learning_house),
+        "rumah_belajar_luas_m2": ("learning_house_area_m2", read_number),
+        "rumah_belajar_jarak_balai_m": ("learning_house_distance_m", read_whole_number),
+        "internet": ("has_internet", read_yes_no),
+        "jarak_disnaker_km": ("manpower_office_distance_km", read_number),
+        "produk_unggulan": ("leading_products", read_products),
+    }
+
+    # Only fields the file has a value for are changed: an empty cell leaves
+    # the portal's value alone rather than erasing it.
+    def check(self, sheet, report, progress):
+        parsed = {}
+        for row_number, raw in sheet:
+            report.total_rows += 1
+            values = self.parse(raw, report, row_number)
+            if values is None:
+                continue
+            code = values.pop("village_code")
+            if code in parsed:
+                report.reject(
+                    row_number,
+                    "kode_desa",
+                    _("This village is also in row %(row)s.") % {"row": parsed[code][0]},
+                )
+                continue
+            parsed[code] = (row_number, values)
+        areas = {a.code: a for a in Area.objects.filter(code__in=parsed, level=AreaLevel.VILLAGE)}
+        villages = {v.area_id: v for v in Village.objects.filter(area_id__in=parsed)}
+        may_enrol = self.user is None or sees_whole_country(self.user)
+        plan = {"create": [], "update": []}
+        for code, (row_number, values) in parsed.items():
+            if code not in areas:
+                report.reject(
+                    row_number, "kode_desa", _("There is no village with the code %(code)s.") % {"code": code}
+                )
+                continue
+            if self.user is not None and not code_in_scope(self.user, code):
+                report.reject(
+                    row_number,
+                    "kode_desa",
+                    _("Village %(code)s is outside your area: you may import only your own villages.")
+                    % {"code": code},
+                )
+                continue
+            village = villages.get(code)
+            given = {f: v for f, v in values.items() if v is not None}
+            if village is None:
+                if not may_enrol:
+                    report.reject(
+                        row_number,
+                        "kode_desa",
+                        _(
+                            "Village %(code)s is not enrolled in the programme; only an administrator "
+                            "can enrol it."
+                        )
+                        % {"code": code},
+                    )
+                    continue
+                village = Village(area=areas[code], **given)
+                if self.clean_instance(village, report, row_number):
+                    plan["create"].append(village)
+                    report.created += 1
+                continue
+            changed = {f: v for f, v in given.items() if getattr(village, f) != v}
+            if not changed:
+                report.unchanged += 1
+                continue
+            for f, v in changed.items():
+                setattr(village, f, v)
+            if self.clean_instance(village, report, row_number):
+                plan["update"].append(village)
+                report.updated += 1
+        progress(report.total_rows, report.total_rows)
+        return plan
+
+    def write(self, plan):
+        Village.objects.bulk_create(plan["create"], batch_size=WRITE_BATCH)
+        fields = [field_name for field_name, _reader in self.readers.values() if field_name != "village_code"]
+        Village.objects.bulk_update(plan["update"], fields, batch_size=WRITE_BATCH)
+
+
+class PartnersImport(_RowSheetImport):
+    kind = "partners"
+    columns = ("kode_desa", "nama_lembaga", "jenis", "pilar")
+    required_columns = ("kode_desa", "nama_lembaga", "jenis")
+    readers = {
+        "kode_desa": ("village_code", hf.parse_village_code),
+        "nama_lembaga": ("name", lambda text: " ".join(str(text).split())),
+        "jenis": ("kind", read_partner_kind),
+        "pilar": ("pillars", read_pillars),
+    }
+
+    def check(self, sheet, report, progress):
+        rows, seen = [], {}
+        for row_number, raw in sheet:
+            report.total_rows += 1
+            values = self.parse(raw, report, row_number)
+            if values is None:
+                continue
+            key = (values["village_code"], values["name"].lower())
+            if key in seen:
+                report.reject(
+                    row_number,
+                    "nama_lembaga",
+                    _("This institution is also in row %(row)s.") % {"row": seen[key]},
+                )
+                continue
+            seen[key] = row_number
+            rows.append((row_number, values))
+        rows_by_code = defaultdict(list)
+        for row_number, values in rows:
+            rows_by_code[values["village_code"]].append(row_number)
+        villages = self.villages_for(rows_by_code.keys(), report, rows_by_code)
+        existing = {
+            (p.village_id, p.name.lower()): p
+            for p in PartnerInstitution.objects.filter(village_id__in=villages)
+        }
+        rejected = set(report.rejected_rows)
+        plan = {"create": [], "update": []}
+        for row_number, values in rows:
+            if row_number in rejected:
+                continue
+            code = values["village_code"]
+            fields = {
+                "name": values["name"],
+                "kind": values["kind"],
+                **{f"supports_pillar_{n}": n in (values["pillars"] or set()) for n in (1, 2, 3, 4)},
+            }
+            partner = existing.get((code, values["name"].lower()))
+            if partner is None:
+                partner = PartnerInstitution(village=villages[code], **fields)
+                if self.clean_instance(partner, report, row_number, exclude=["village"]):
+                    plan["create"].append(partner)
+                    report.created += 1
+            elif any(getattr(partner, f) != v for f, v in fields.items()):
+                for f, v in fields.items():
+                    setattr(partner, f, v)
+                if self.clean_instance(partner, report, row_number):
+                    plan["update"].append(partner)
+                    report.updated += 1
+            else:
+                report.unchanged += 1
+        progress(report.total_rows, report.total_rows)
+        return plan
+
+    def write(self, plan):
+        PartnerInstitution.objects.bulk_create(plan["create"], batch_size=WRITE_BATCH)
+        fields = ["name", "kind", *(f"supports_pillar_{n}" for n in (1, 2, 3, 4))]
+        PartnerInstitution.objects.bulk_update(plan["update"], fields, batch_size=WRITE_BATCH)
+
+
+IMPORTERS = {
+    "households": HouseholdSurveyImport,
+    "village-profile": VillageProfileImport,
+    "partners": PartnersImport,
+}
 
 
 def importer_for(kind, *, user=None):
