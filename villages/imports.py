@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -111,6 +112,10 @@ class SheetImport:
 
     def check_header(self, sheet, report):
         present = set(sheet.columns)
+        self.header = present
+        # An optional column the file does not have leaves the portal's
+        # values alone; only a column that is there (even empty) changes them.
+        self.absent_columns = set(self.columns) - present
         report.missing_columns = [c for c in self.required_columns if c not in present]
         report.unknown_columns = [c for c in sheet.columns if c and c not in self.columns]
         for column in report.missing_columns:
@@ -144,6 +149,23 @@ class SheetImport:
                 allowed[code] = villages[code]
         return allowed
 
+    def reject_headless_values(self, raw, report, row_number):
+        """A value in a column without a header (read_rows names it by its
+        letter) usually means a cell was split, e.g. an unquoted "pisang; kopi"
+        in a semicolon-separated file: refuse the row rather than lose it."""
+        stray = [key for key, value in raw.items() if key not in self.header and value not in (None, "")]
+        for key in stray:
+            report.reject(
+                row_number,
+                key,
+                _(
+                    "Column %(column)s has a value but no header. If a cell holds a list separated by "
+                    "semicolons in a semicolon-separated file, put the cell in quotes."
+                )
+                % {"column": key},
+            )
+        return bool(stray)
+
     def run(self, sheet, *, write=False, progress=None):
         report = ImportReport(kind=self.kind)
         self.check_header(sheet, report)
@@ -169,6 +191,8 @@ class HouseholdSurveyImport(SheetImport):
             values, errors = hf.row_to_values(raw)
             for column, message in errors:
                 report.reject(row_number, column, message)
+            if self.reject_headless_values(raw, report, row_number):
+                continue
             if not errors:
                 rows.append((row_number, values))
             if report.total_rows % LOOKUP_BATCH == 0:
@@ -219,10 +243,12 @@ class HouseholdSurveyImport(SheetImport):
                 )
 
         # Against the database, a batch at a time.
-        existing_households = {}
+        existing_households, registered_heads = {}, {}
         for batch in _batches(households, LOOKUP_BATCH):
             for household in Household.objects.filter(no_kk__in=batch):
                 existing_households[household.no_kk] = household
+            heads_in_db = Member.objects.filter(household__no_kk__in=batch, relation=Member.Relation.HEAD)
+            registered_heads.update(heads_in_db.values_list("household__no_kk", "nik"))
         existing_members = {}
         for batch in _batches(nik_rows, LOOKUP_BATCH):
             for member in Member.objects.filter(nik__in=batch).select_related("household"):
@@ -240,6 +266,20 @@ class HouseholdSurveyImport(SheetImport):
                         n,
                         "no_kk",
                         _("This No. KK is already registered for another village."),
+                    )
+        for kk, head_rows in heads.items():
+            head_nik = registered_heads.get(kk)
+            household = existing_households.get(kk)
+            if household and household.village_id != households[kk][1]["village_code"]:
+                continue  # already refused: the No. KK belongs to another village
+            # The registered head stays head unless the file names them again
+            # (perhaps with another relation).
+            if head_nik and head_nik not in nik_rows:
+                for row_number in head_rows:
+                    report.reject(
+                        row_number,
+                        "hubungan_keluarga",
+                        _("This household already has a registered head of the family."),
                     )
         for row_number, values in rows:
             member = existing_members.get(values["nik"])
@@ -273,6 +313,11 @@ class HouseholdSurveyImport(SheetImport):
         rejected = set(report.rejected_rows)
         plan = {"new_households": [], "changed_households": [], "new_members": [], "changed_members": []}
         household_fields = [f for f in hf.HOUSEHOLD_FIELDS if f != "village_code"]
+        kept_household_fields = [
+            f for f in household_fields if hf.COLUMN_OF_FIELD[f] not in self.absent_columns
+        ]
+        kept_member_fields = [f for f in hf.MEMBER_FIELDS if hf.COLUMN_OF_FIELD[f] not in self.absent_columns]
+        now = timezone.now()
         planned_households = {}
         for kk, (_first_row, values) in households.items():
             household = existing_households.get(kk)
@@ -281,27 +326,36 @@ class HouseholdSurveyImport(SheetImport):
                     village=villages[values["village_code"]], **{f: values[f] for f in household_fields}
                 )
                 plan["new_households"].append(household)
-            elif any(getattr(household, f) != values[f] for f in household_fields):
-                for f in household_fields:
+            elif any(getattr(household, f) != values[f] for f in kept_household_fields):
+                for f in kept_household_fields:
                     setattr(household, f, values[f])
+                household.updated_at = now
                 plan["changed_households"].append(household)
             planned_households[kk] = household
-        changed_households = {h.no_kk for h in plan["changed_households"]}
-        new_households = {h.no_kk for h in plan["new_households"]}
+        touched_households = {h.no_kk for h in plan["changed_households"]} | {
+            h.no_kk for h in plan["new_households"]
+        }
+        plan["members_changed_in"] = set()
         for row_number, values in rows:
             if row_number in rejected:
                 continue
-            member_values = {f: values[f] for f in hf.MEMBER_FIELDS}
             member = existing_members.get(values["nik"])
             if member is None:
+                member_values = {f: values[f] for f in hf.MEMBER_FIELDS}
                 plan["new_members"].append((values["no_kk"], Member(**member_values)))
                 report.created += 1
-            elif any(getattr(member, f) != v for f, v in member_values.items()):
+                if values["no_kk"] not in touched_households:
+                    plan["members_changed_in"].add(values["no_kk"])
+                continue
+            member_values = {f: values[f] for f in kept_member_fields}
+            if any(getattr(member, f) != v for f, v in member_values.items()):
                 for f, v in member_values.items():
                     setattr(member, f, v)
+                member.updated_at = now
                 plan["changed_members"].append(member)
+                plan["members_changed_in"].add(values["no_kk"])
                 report.updated += 1
-            elif values["no_kk"] in changed_households | new_households:
+            elif values["no_kk"] in touched_households:
                 report.updated += 1
             else:
                 report.unchanged += 1
@@ -316,7 +370,7 @@ class HouseholdSurveyImport(SheetImport):
             bulk_update_with_history(
                 plan["changed_households"],
                 Household,
-                ["dusun", "rt", "rw", "address"],
+                ["dusun", "rt", "rw", "address", "updated_at"],
                 batch_size=WRITE_BATCH,
                 **history,
             )
@@ -332,8 +386,15 @@ class HouseholdSurveyImport(SheetImport):
         bulk_create_with_history(new_members, Member, batch_size=WRITE_BATCH, **history)
         if plan["changed_members"]:
             bulk_update_with_history(
-                plan["changed_members"], Member, list(hf.MEMBER_FIELDS), batch_size=WRITE_BATCH, **history
+                plan["changed_members"],
+                Member,
+                [*hf.MEMBER_FIELDS, "updated_at"],
+                batch_size=WRITE_BATCH,
+                **history,
             )
+        # A household whose members changed counts as changed (the list shows it first).
+        for batch in _batches(plan["members_changed_in"], LOOKUP_BATCH):
+            Household.objects.filter(no_kk__in=batch).update(updated_at=timezone.now())
 
 
 # Village profile and partner institutions ----------------------------------
@@ -379,6 +440,11 @@ def read_number(text):
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
 
 
+def read_coordinate(text):
+    # Coordinates copied from a map have more decimals than the 6 we keep (~0.1 m).
+    return read_number(text).quantize(Decimal("0.000001"))
+
+
 def read_whole_number(text):
     number = read_number(text)
     if number != number.to_integral_value() or number < 0:
@@ -421,7 +487,7 @@ class _RowSheetImport(SheetImport):
     readers = {}  # column -> (field, reader)
 
     def parse(self, raw, report, row_number):
-        values, failed = {}, False
+        values, failed = {}, self.reject_headless_values(raw, report, row_number)
         for column, (field_name, reader) in self.readers.items():
             value = raw.get(column)
             if value is None or str(value).strip() == "":
@@ -470,8 +536,8 @@ class VillageProfileImport(_RowSheetImport):
     readers = {
         "kode_desa": ("village_code", hf.parse_village_code),
         "tahun_program": ("cohort_year", read_year),
-        "lintang": ("latitude", read_number),
-        "bujur": ("longitude", read_number),
+        "lintang": ("latitude", read_coordinate),
+        "bujur": ("longitude", read_coordinate),
         "perangkat_dibawah_slta": ("apparatus_below_senior_high", read_whole_number),
         "perangkat_slta": ("apparatus_senior_high", read_whole_number),
         "perangkat_diploma": ("apparatus_diploma", read_whole_number),
@@ -599,12 +665,11 @@ class PartnersImport(_RowSheetImport):
             if row_number in rejected:
                 continue
             code = values["village_code"]
-            fields = {
-                "name": values["name"],
-                "kind": values["kind"],
-                **{f"supports_pillar_{n}": n in (values["pillars"] or set()) for n in (1, 2, 3, 4)},
-            }
+            fields = {"name": values["name"], "kind": values["kind"]}
             partner = existing.get((code, values["name"].lower()))
+            if partner is None or "pilar" not in self.absent_columns:
+                pillars = values["pillars"] or set()
+                fields.update({f"supports_pillar_{n}": n in pillars for n in (1, 2, 3, 4)})
             if partner is None:
                 partner = PartnerInstitution(village=villages[code], **fields)
                 if self.clean_instance(partner, report, row_number, exclude=["village"]):
