@@ -29,7 +29,11 @@ run: install
 	@echo
 	@echo "Desmigratif demo on http://$(HOST)/ - sign in as one of the users above."
 	@echo
-	$(PY) manage.py runserver $(HOST)
+	@# The import worker (django-q2) runs beside the web server and stops with it.
+	$(PY) manage.py qcluster & qcluster=$$!; \
+		trap 'status=$$?; kill $$qcluster 2>/dev/null; wait $$qcluster; exit $$status' EXIT; \
+		trap 'exit 130' INT TERM; \
+		$(PY) manage.py runserver $(HOST)
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -50,6 +54,7 @@ bench: install-dev
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'desmigratif_bench'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE desmigratif_bench"
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/households.py $(BENCH_ARGS)
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_import_bench $(PY) bench/imports.py $(BENCH_IMPORTS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

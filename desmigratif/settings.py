@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_q",
     "desmigratif",
     "villages",
     "pillars",
@@ -210,6 +211,32 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+
+# Survey imports (villages/import_jobs.py). An upload larger than this is
+# refused with a message; uploads above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
+# temporary file (FILE_UPLOAD_TEMP_DIR, the system's by default) instead of
+# memory, so a 50 MB survey never sits in the web process's memory.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, stated on purpose
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
+# Form fields other than files (uploaded files do not count here).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Background jobs (django-q2) on the database: no extra server. `make run`
+# starts the worker (`manage.py qcluster`) next to the web server; a
+# production server runs it as its own service. One worker: imports run one
+# at a time. An import may take up to an hour (timeout); retry is longer than
+# the timeout so a slow import is never started twice, and a failed one is
+# not retried (max_attempts 1): the user sees the failure and uploads again.
+Q_CLUSTER = {
+    "name": "desmigratif",
+    "orm": "default",
+    "workers": 1,
+    "timeout": 3600,
+    "retry": 3700,
+    "max_attempts": 1,
+    "catch_up": False,
+}
 
 LOGGING = {
     "version": 1,

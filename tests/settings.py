@@ -6,7 +6,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-key-0123456789-abcdefghijklmnop")
 
 from desmigratif.settings import *  # noqa: E402,F403
-from desmigratif.settings import STORAGES  # noqa: E402
+from desmigratif.settings import Q_CLUSTER, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -19,3 +19,6 @@ LANGUAGE_COOKIE_SECURE = False
 # No collectstatic in tests: serve from the source folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Background jobs run at once, inside the request or command that queues them.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}

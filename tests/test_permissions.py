@@ -11,7 +11,7 @@ import pytest
 
 from tests.household_factories import HouseholdFactory, MemberFactory
 from tests.villages.registry_helpers import CPMI, PMI
-from villages.models import Household, Member
+from villages.models import Household, ImportJob, Member
 
 A = "35.24.07.2004"  # village A, Brengkok, Lamongan, Jawa Timur
 B = "35.24.07.2001"  # village B, Lohgung, same district
@@ -85,6 +85,15 @@ PAGES = {
     f"{EXPORT}.csv":                              (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     f"{EXPORT}.xlsx":                             (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     f"{EXPORT}.pdf?desa={A}":                     (404, 404, 404, 404, 404, 404, 404, 404),
+
+    # Imports: for the roles that write village records; a job only for its
+    # uploader (and administrators). {job_a} is officer_a's.
+    "/desa/impor/":                               (LOGIN, 200, 200, 200, 403, 403, 403, 200),
+    "/desa/impor/unggah/":                        (LOGIN, 200, 200, 200, 403, 403, 403, 200),
+    "/desa/impor/{job_a}/":                       (LOGIN, 200, 404, 404, 404, 404, 404, 200),
+    "/desa/impor/{job_a}/status.json":            (LOGIN, 200, 404, 404, 404, 404, 404, 200),
+    "/desa/impor/999999/":                        (LOGIN, 404, 404, 404, 404, 404, 404, 404),
+    "/desa/impor/templat/pendataan-rumah-tangga.xlsx": (LOGIN, 200, 200, 200, 200, 200, 200, 200),
 }
 # fmt: on
 
@@ -96,7 +105,7 @@ CASES = [
 
 
 @pytest.fixture
-def registry_ids(villages):
+def registry_ids(villages, officer_a):
     """A household in each village, with a CPMI and a PMI in A's."""
     household_a = HouseholdFactory(village=villages.a)
     household_b = HouseholdFactory(village=villages.b)
@@ -109,6 +118,13 @@ def registry_ids(villages):
         "member_b": MemberFactory(household=household_b, **CPMI).pk,
         "hh_c": household_c.pk,
         "member_c": MemberFactory(household=household_c, **PMI).pk,
+        "job_a": ImportJob.objects.create(
+            user=officer_a,
+            kind="households",
+            original_name="a.csv",
+            status=ImportJob.Status.CHECKED,
+            report={"kind": "households", "errors": []},
+        ).pk,
     }
 
 

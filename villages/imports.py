@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -173,9 +173,22 @@ class SheetImport:
             return report
         plan = self.check(sheet, report, progress or (lambda done, total: None))
         if write and report.ok:
-            with transaction.atomic():
-                self.write(plan)
-            report.written = True
+            try:
+                with transaction.atomic():
+                    self.write(plan)
+            except IntegrityError:
+                # Someone saved one of these records between the check and the
+                # write; the transaction has undone everything.
+                report.reject(
+                    1,
+                    None,
+                    _(
+                        "Some of these records were changed by someone else while the file was being "
+                        "written. Nothing was written: check the file again."
+                    ),
+                )
+            else:
+                report.written = True
         return report
 
 
@@ -505,7 +518,8 @@ class _RowSheetImport(SheetImport):
 
     def clean_instance(self, instance, report, row_number, exclude=()):
         try:
-            instance.full_clean(exclude=list(exclude), validate_unique=False)
+            # Uniqueness is checked for the whole file at once, not per row.
+            instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             column_of = {field: column for column, (field, _reader) in self.readers.items()}
             for field_name, messages in error.message_dict.items():
@@ -620,7 +634,10 @@ class VillageProfileImport(_RowSheetImport):
     def write(self, plan):
         Village.objects.bulk_create(plan["create"], batch_size=WRITE_BATCH)
         fields = [field_name for field_name, _reader in self.readers.values() if field_name != "village_code"]
-        Village.objects.bulk_update(plan["update"], fields, batch_size=WRITE_BATCH)
+        now = timezone.now()
+        for village in plan["update"]:
+            village.updated_at = now  # bulk_update does not apply auto_now
+        Village.objects.bulk_update(plan["update"], [*fields, "updated_at"], batch_size=WRITE_BATCH)
 
 
 class PartnersImport(_RowSheetImport):

@@ -1,0 +1,607 @@
+"""Survey imports as background jobs, and what the import pages and the
+``import_survey`` command share.
+
+An upload becomes an ImportJob; a django-q2 task checks it (the pipeline of
+villages.imports with write=False) and records the report; when nothing was
+rejected the user confirms, and a second task reads the file again and runs
+the pipeline with write=True, which checks everything again and writes all
+of it or nothing. The task functions run in the worker (``manage.py
+qcluster``), or at once in tests (Q_CLUSTER["sync"]).
+
+The command line calls import_file directly, without a job.
+"""
+
+import codecs
+import datetime
+import logging
+import tempfile
+import time
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from villages import household_format as hf
+from villages import imports
+from villages.models import ImportJob
+from villages.spreadsheets import ZIP_MAGIC, check_xlsx_archive, read_rows, write_xlsx
+
+logger = logging.getLogger(__name__)
+
+EXTENSIONS = (".xlsx", ".csv")
+OLD_SPREADSHEET_EXTENSIONS = (".xls", ".ods", ".xlsm")
+ERROR_COLUMN = "kesalahan"
+ROW_COLUMN = "baris"
+# Progress is written to the job at most this often (seconds).
+PROGRESS_INTERVAL = 1.0
+# A running job not heard of for this long after the time limit has died.
+STALE_MARGIN = 300
+READ_CHUNK = 1024 * 1024
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# The sheets ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What the portal knows of one survey sheet besides its pipeline: the file
+    name used in URLs and downloads, and what its template holds."""
+
+    kind: str
+    slug: str
+    columns: tuple
+    required: tuple
+    choices: dict = field(default_factory=dict)  # column -> the accepted labels
+    example: dict = field(default_factory=dict)
+    text_columns: tuple = ()  # digits that must stay text (codes, NIK)
+    date_columns: tuple = ()
+
+    @property
+    def label(self):
+        return ImportJob.Kind(self.kind).label
+
+    @property
+    def available(self):
+        return self.kind in imports.IMPORTERS
+
+    def template_columns(self):
+        """The columns the pipeline reads, in its order; the documented ones
+        (IMPORT_FORMATS.md) while it has none."""
+        pipeline = imports.IMPORTERS.get(self.kind)
+        return tuple(getattr(pipeline, "columns", None) or self.columns)
+
+
+# IMPORT_FORMATS.md section 2 and 3 (the pipelines' own lists are used when
+# they have them); section 1 lives in household_format. The labels of the
+# drop-down lists are those the pipelines read.
+PROFILE_COLUMNS = (
+    "kode_desa",
+    "tahun_program",
+    "lintang",
+    "bujur",
+    "perangkat_dibawah_slta",
+    "perangkat_slta",
+    "perangkat_diploma",
+    "perangkat_sarjana",
+    "rumah_belajar",
+    "rumah_belajar_luas_m2",
+    "rumah_belajar_jarak_balai_m",
+    "internet",
+    "jarak_disnaker_km",
+    "produk_unggulan",
+)
+PARTNER_COLUMNS = ("kode_desa", "nama_lembaga", "jenis", "pilar")
+EXAMPLE_VILLAGE = "35.24.07.2004"
+
+SHEETS = {
+    sheet.kind: sheet
+    for sheet in (
+        Sheet(
+            kind=ImportJob.Kind.HOUSEHOLDS,
+            slug=hf.SHEET_NAME,
+            columns=hf.COLUMNS,
+            required=hf.REQUIRED_COLUMNS,
+            choices={
+                "jenis_kelamin": tuple(hf.SEX_LABELS.values()),
+                "hubungan_keluarga": tuple(hf.RELATION_LABELS.values()),
+                "pendidikan": tuple(hf.EDUCATION_LABELS.values()),
+                "status_migrasi": tuple(hf.STATUS_LABELS.values()),
+                "sektor": tuple(hf.SECTOR_LABELS.values()),
+                "jalur": tuple(hf.CHANNEL_LABELS.values()),
+            },
+            example={
+                "kode_desa": EXAMPLE_VILLAGE,
+                "no_kk": "3524070101090001",
+                "dusun": "Krajan",
+                "rt": "001",
+                "rw": "002",
+                "alamat": "Jl. Raya Brengkok No. 1",
+                # A woman born 03/10/1978: the NIK's day is 03 + 40.
+                "nik": "3524074310780001",
+                "nama": "Siti Aminah",
+                "jenis_kelamin": "P",
+                "tanggal_lahir": datetime.date(1978, 10, 3),
+                "hubungan_keluarga": "Kepala Keluarga",
+                "pendidikan": "SMP",
+                "status_migrasi": "PMI",
+                "negara_tujuan": "Malaysia",
+                "sektor": "Informal",
+                "jabatan": "PLRT",
+                "p3mi": "PT Contoh Penempatan",
+                "tanggal_berangkat": datetime.date(2021, 3, 1),
+                "jalur": "Prosedural",
+            },
+            text_columns=("kode_desa", "no_kk", "rt", "rw", "nik"),
+            date_columns=("tanggal_lahir", "tanggal_berangkat", "tanggal_kembali"),
+        ),
+        Sheet(
+            kind=ImportJob.Kind.VILLAGE_PROFILE,
+            slug="profil-desa",
+            columns=PROFILE_COLUMNS,
+            required=("kode_desa", "tahun_program"),
+            choices={
+                "rumah_belajar": tuple(imports.LEARNING_HOUSE_LABELS.values()),
+                "internet": tuple(imports.read_yes_no.labels.values()),
+            },
+            example={
+                "kode_desa": EXAMPLE_VILLAGE,
+                "tahun_program": 2017,
+                "lintang": -6.8837,
+                "bujur": 112.2712,
+                "perangkat_dibawah_slta": 2,
+                "perangkat_slta": 6,
+                "perangkat_diploma": 1,
+                "perangkat_sarjana": 3,
+                "rumah_belajar": "Milik Desa",
+                "rumah_belajar_luas_m2": 36,
+                "rumah_belajar_jarak_balai_m": 50,
+                "internet": "Ya",
+                "jarak_disnaker_km": 12.5,
+                "produk_unggulan": "ikan asin; kerupuk ikan",
+            },
+            text_columns=("kode_desa",),
+        ),
+        Sheet(
+            kind=ImportJob.Kind.PARTNERS,
+            slug="lembaga-mitra",
+            columns=PARTNER_COLUMNS,
+            required=("kode_desa", "nama_lembaga", "jenis"),
+            choices={"jenis": tuple(imports.PARTNER_KIND_LABELS.values())},
+            example={
+                "kode_desa": EXAMPLE_VILLAGE,
+                "nama_lembaga": "BUMDes Maju Bersama",
+                "jenis": "BUMDes",
+                "pilar": "2;4",
+            },
+            text_columns=("kode_desa", "pilar"),
+        ),
+    )
+}
+SHEETS_BY_SLUG = {sheet.slug: sheet for sheet in SHEETS.values()}
+
+
+# Checking an uploaded file -----------------------------------------------------
+
+
+def upload_limit_bytes():
+    return int(settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024)
+
+
+def too_large_error():
+    return ValidationError(
+        _(
+            "The file is larger than %(limit)s MB. Split it into smaller files (for example one per "
+            "village), or save it as CSV, which is much smaller."
+        ),
+        code="too_large",
+        params={"limit": settings.IMPORT_MAX_UPLOAD_MB},
+    )
+
+
+def check_extension(name):
+    extension = Path(str(name)).suffix.lower()
+    if extension in OLD_SPREADSHEET_EXTENSIONS:
+        raise ValidationError(
+            _("This spreadsheet type cannot be read. In Excel choose Save As, Excel Workbook (.xlsx)."),
+            code="old_format",
+        )
+    if extension not in EXTENSIONS:
+        raise ValidationError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."), code="extension")
+    return extension
+
+
+def _binary(source):
+    """A binary file object for a path or an uploaded file, and whether we opened it."""
+    if isinstance(source, str | Path):
+        return open(source, "rb"), True  # noqa: SIM115 (closed by the caller)
+    source.seek(0)
+    return source, False
+
+
+def check_file_content(source, name):
+    """Refuse a file whose content does not match its extension, before anything
+    else reads it: an .xlsx must be a zip holding [Content_Types].xml (and
+    not a zip bomb), a .csv must be UTF-8 text without NUL bytes.
+
+    ``source`` is a path or a binary file object (an UploadedFile)."""
+    extension = check_extension(name)
+    if hasattr(source, "temporary_file_path"):
+        source = Path(source.temporary_file_path())
+    handle, opened = _binary(source)
+    try:
+        if extension == ".xlsx":
+            _check_xlsx_content(handle)
+        else:
+            _check_csv_content(handle)
+    finally:
+        if opened:
+            handle.close()
+        else:
+            handle.seek(0)
+
+
+def _not_a_workbook():
+    return ValidationError(
+        _(
+            "This file is not an Excel workbook (.xlsx) or it is damaged. Open it in Excel and "
+            "save it again as Excel Workbook (.xlsx), or upload a CSV file."
+        ),
+        code="not_xlsx",
+    )
+
+
+def _check_xlsx_content(handle):
+    if handle.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+        raise _not_a_workbook()
+    handle.seek(0)
+    check_xlsx_archive(handle)  # not a readable zip, or too large unpacked
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise _not_a_workbook() from None
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise _not_a_workbook()
+
+
+def _check_csv_content(handle):
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first = True
+    try:
+        for chunk in iter(lambda: handle.read(READ_CHUNK), b""):
+            if first and chunk.startswith(ZIP_MAGIC):
+                raise ValidationError(
+                    _("This file is an Excel workbook, not a CSV file: upload it with the .xlsx extension."),
+                    code="workbook_as_csv",
+                )
+            first = False
+            if b"\x00" in chunk:
+                raise ValidationError(
+                    _(
+                        "The CSV file contains NUL characters, so it is not plain text (perhaps it was "
+                        "saved as Unicode Text, or it is another kind of file renamed .csv). In Excel "
+                        "choose Save As, CSV UTF-8 (Comma delimited) (*.csv)."
+                    ),
+                    code="nul",
+                )
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _(
+                "The CSV file is not UTF-8 text. In Excel choose Save As, CSV UTF-8 "
+                "(Comma delimited) (*.csv), or upload the workbook (.xlsx) instead."
+            ),
+            code="encoding",
+        ) from None
+
+
+# Running the pipeline ----------------------------------------------------------
+
+
+def importer(kind, *, user):
+    """The pipeline for ``kind`` with the user's scope. ValidationError for a
+    kind that cannot be imported (unknown, or not built yet); PermissionDenied
+    for a read-only role."""
+    if kind in SHEETS and kind not in imports.IMPORTERS:
+        raise ValidationError(
+            _("The %(sheet)s import is not available yet."),
+            code="not_available",
+            params={"sheet": SHEETS[kind].label},
+        )
+    return imports.importer_for(kind, user=user)
+
+
+def import_file(source, *, kind, user, write, filename=None, progress=None):
+    """Check (and with write=True, write) one file; the ImportReport.
+
+    ``source`` is a path or a binary file object; ``filename`` (or the path)
+    decides the format. Raises ValidationError when the file cannot be read
+    (with a message the user can act on) and PermissionDenied for a
+    read-only role. Nothing is written unless the whole file passes."""
+    pipeline = importer(kind, user=user)
+    name = filename or str(source)
+    check_file_content(source, name)
+    handle, opened = _binary(source)
+    try:
+        sheet = read_rows(handle, filename=name)
+        return pipeline.run(sheet, write=write, progress=progress)
+    finally:
+        if opened:
+            handle.close()
+
+
+def message_of(error):
+    return " ".join(str(message) for message in getattr(error, "messages", [str(error)]))
+
+
+# Jobs ----------------------------------------------------------------------
+
+
+def import_job_create(*, user, kind, uploaded_file, language=None) -> ImportJob:
+    """Store an upload (already checked by the upload form) and queue its check."""
+    if kind not in imports.IMPORTERS:
+        raise ValidationError(_("This sheet type cannot be imported yet."), code="not_available")
+    job = ImportJob(
+        user=user,
+        kind=kind,
+        original_name=Path(uploaded_file.name).name[:255],
+        size=uploaded_file.size or 0,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    job.full_clean(exclude=["file"])
+    job.file.save(job.original_name, uploaded_file, save=False)
+    job.save()
+    job_id = job.pk
+    transaction.on_commit(lambda: async_task(check_import_job, job_id))
+    return job
+
+
+def can_confirm(job) -> bool:
+    """A clean check with something to write, not confirmed yet."""
+    report = job.report or {}
+    return (
+        job.status == ImportJob.Status.CHECKED
+        and job.confirmed_at is None
+        and bool(job.file)
+        and bool(report)
+        and not report.get("errors")
+        and not report.get("missing_columns")
+        and (report.get("created", 0) + report.get("updated", 0)) > 0
+    )
+
+
+def import_job_confirm(*, job: ImportJob) -> None:
+    """Queue the write of a cleanly checked job. Only once: a second click (or
+    a second tab) finds the job already confirmed."""
+    if not can_confirm(job):
+        raise ValidationError(_("This import cannot be written."), code="not_confirmable")
+    confirmed = ImportJob.objects.filter(
+        pk=job.pk, status=ImportJob.Status.CHECKED, confirmed_at__isnull=True
+    ).update(status=ImportJob.Status.WRITING, confirmed_at=timezone.now(), rows_done=0, rows_total=None)
+    if not confirmed:
+        raise ValidationError(_("This import has already been confirmed."), code="already_confirmed")
+    job_id = job.pk
+    transaction.on_commit(lambda: async_task(write_import_job, job_id))
+
+
+def fail_if_stale(job) -> bool:
+    """A job still checking or writing long after the worker's time limit was
+    stopped from outside (the worker killed it at the timeout, or the worker
+    itself was stopped): mark it failed so its page stops waiting. Its write
+    transaction, if any, was rolled back with the process."""
+    limit = settings.Q_CLUSTER.get("timeout", 3600) + STALE_MARGIN
+    if job.status not in (ImportJob.Status.CHECKING, ImportJob.Status.WRITING):
+        return False
+    if job.updated_at > timezone.now() - datetime.timedelta(seconds=limit):
+        return False
+    with translation.override(job.language):
+        error = _("The import stopped without finishing (it took too long, or the worker was stopped).")
+    marked = ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
+        status=ImportJob.Status.FAILED, error=error, updated_at=timezone.now()
+    )
+    if marked:
+        job.refresh_from_db()
+    return bool(marked)
+
+
+class JobProgress:
+    """The pipeline's progress callback: writes (done, total) to the job, at
+    most once a second, and always the last step (done == total)."""
+
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self.last = 0.0
+
+    def __call__(self, done, total):
+        now = time.monotonic()
+        if now - self.last < PROGRESS_INTERVAL and (total is None or done < total):
+            return
+        self.last = now
+        ImportJob.objects.filter(pk=self.job_id).update(
+            rows_done=done, rows_total=total, updated_at=timezone.now()
+        )
+
+
+def _update(job, **fields):
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def check_import_job(job_id):
+    """Task: check an uploaded file, nothing written."""
+    _run_job(job_id, write=False)
+
+
+def write_import_job(job_id):
+    """Task: check the file again and, when it passes, write all of it."""
+    _run_job(job_id, write=True)
+
+
+def _run_job(job_id, *, write):
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    running = ImportJob.Status.WRITING if write else ImportJob.Status.CHECKING
+    _update(job, status=running, rows_done=0, rows_total=None, error="")
+    with translation.override(job.language):
+        try:
+            with job.file.open("rb") as stored:
+                report = import_file(
+                    getattr(stored, "file", stored),
+                    kind=job.kind,
+                    user=job.user,
+                    write=write,
+                    filename=job.original_name,
+                    progress=JobProgress(job.pk),
+                )
+        except (ValidationError, PermissionDenied) as error:
+            # The file cannot be read, or the user may no longer import: the
+            # user is told why; nothing was written.
+            _update(job, status=ImportJob.Status.FAILED, error=message_of(error) or _("You may not import."))
+            _release_upload(job)
+            return
+        except Exception as error:
+            # A fault of the portal, not of the file: recorded on the job (and
+            # by django-q with its traceback), then raised again. The file is
+            # kept so the fault can be reproduced.
+            logger.exception("Import job %s failed", job_id)
+            _update(
+                job,
+                status=ImportJob.Status.FAILED,
+                error=_("The import stopped because of an error in the portal (%(error)s).")
+                % {"error": f"{type(error).__name__}: {error}"},
+            )
+            raise
+        job.report = report.as_dict()
+        job.rows_total = report.total_rows
+        job.rows_done = report.total_rows
+        if report.written:
+            job.status = ImportJob.Status.DONE
+        else:
+            # A check, or a write whose new check found problems (someone
+            # registered one of these NIKs meanwhile): nothing written.
+            job.status = ImportJob.Status.CHECKED
+        job.save(update_fields=["report", "rows_total", "rows_done", "status", "updated_at"])
+        if not report.ok:
+            _save_error_report(job)
+    if not can_confirm(job):
+        _release_upload(job)
+
+
+def _release_upload(job):
+    """The uploaded file holds NIKs and family card numbers: delete it once no
+    write can follow (written, refused, or rejected rows: the error report
+    keeps the rejected ones)."""
+    if job.file:
+        job.file.delete(save=False)
+        job.save(update_fields=["file", "updated_at"])
+
+
+# The error report --------------------------------------------------------------
+
+
+def error_report_rows(report, sheet):
+    """The columns and rows of the error report: the rejected rows as read from
+    the file, with their row number and reasons. Problems of the header (row
+    1) come first, on a row of their own."""
+    reasons = defaultdict(list)
+    for row, column, message in report["errors"]:
+        reasons[row].append(f"{column}: {message}" if column else message)
+    columns = list(sheet.columns)
+    rows = []
+    if 1 in reasons:
+        rows.append({ROW_COLUMN: 1, ERROR_COLUMN: "; ".join(reasons[1])})
+    for number, values in sheet:
+        if number in reasons:
+            for key in values:
+                if key not in columns:
+                    columns.append(key)  # data under no header, kept under its letter
+            rows.append({**values, ROW_COLUMN: number, ERROR_COLUMN: "; ".join(reasons[number])})
+    return [*columns, ROW_COLUMN, ERROR_COLUMN], rows
+
+
+def _save_error_report(job):
+    """Write the error report to a file of the job (while the uploaded file is
+    still there to be read again)."""
+    sheet_spec = SHEETS[job.kind]
+    with job.file.open("rb") as stored:
+        sheet = read_rows(getattr(stored, "file", stored), filename=job.original_name)
+        columns, rows = error_report_rows(job.report, sheet)
+    with tempfile.TemporaryFile() as stream:
+        write_xlsx(rows, columns, stream, f"{ERROR_COLUMN}-{sheet_spec.slug}")
+        stream.seek(0)
+        job.error_report.save(f"{ERROR_COLUMN}-{job.pk}.xlsx", File(stream), save=False)
+    job.save(update_fields=["error_report", "updated_at"])
+
+
+# Templates -----------------------------------------------------------------
+
+HEADER_FONT = Font(bold=True)
+REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+LISTS_SHEET = "daftar"
+
+
+def template_workbook(sheet, stream):
+    """An empty survey sheet to fill in: the header (required columns shaded),
+    one example row, drop-down lists for the columns with fixed values (the
+    lists on a hidden sheet), codes and NIKs formatted as text so Excel does
+    not turn them into numbers, dates shown DD/MM/YYYY."""
+    columns = sheet.template_columns()
+    workbook = Workbook()
+    data = workbook.active
+    data.title = sheet.slug[:31]
+    data.freeze_panes = "A2"
+    lists = workbook.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        header = data.cell(row=1, column=index, value=column)
+        header.font = HEADER_FONT
+        if column in sheet.required:
+            header.fill = REQUIRED_FILL
+        data.column_dimensions[letter].width = max(12, min(len(column) + 6, 24))
+        example = data.cell(row=2, column=index, value=sheet.example.get(column))
+        if column in sheet.text_columns:
+            data.column_dimensions[letter].number_format = "@"
+            example.number_format = "@"
+        elif column in sheet.date_columns:
+            data.column_dimensions[letter].number_format = "DD/MM/YYYY"
+            example.number_format = "DD/MM/YYYY"
+
+    list_index = 0
+    for index, column in enumerate(columns, start=1):
+        labels = sheet.choices.get(column)
+        if not labels:
+            continue
+        list_index += 1
+        list_letter = get_column_letter(list_index)
+        lists.cell(row=1, column=list_index, value=column)
+        for offset, label in enumerate(labels, start=2):
+            lists.cell(row=offset, column=list_index, value=label)
+        validation = DataValidation(
+            type="list",
+            formula1=f"{LISTS_SHEET}!${list_letter}$2:${list_letter}${len(labels) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=_("Value not in the list")[:32],
+            error=_("Choose one of the values in the list: %(values)s.") % {"values": ", ".join(labels)},
+        )
+        letter = get_column_letter(index)
+        validation.add(f"{letter}2:{letter}1048576")
+        data.add_data_validation(validation)
+    workbook.save(stream)
+    return stream
