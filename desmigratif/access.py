@@ -88,3 +88,9 @@ def sees_full_id_numbers(user, village_code):
     if role == Role.ADMINISTRATOR:
         return True
     return role == Role.VILLAGE_OFFICER and user.scope_id == village_code
+
+
+def can_manage_coordination(user):
+    """Ministry staff and administrators keep agencies, MOUs, commitments,
+    programmes and budgets; everyone else reads them."""
+    return role_of(user) in NATIONWIDE_ROLES

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from coordination.demo import coordination_load_demo
 from desmigratif.models import Role, User
 from desmigratif.services import user_apply_role
+from pillars.demo import pillars_load_demo
 from villages.demo import households_load_demo, villages_load_demo
 
 # Shown in the README and printed by `make run`; demo data never reaches a
@@ -47,4 +49,8 @@ def demo_load():
             user.save()
             users += 1
     households = households_load_demo()
-    return {"villages": villages, "users": users, **households}
+    # Pillar records and problems, then the coordination record (MOUs,
+    # commitments, programmes, budgets) that refers to them.
+    pillars = pillars_load_demo()
+    coordination = coordination_load_demo()
+    return {"villages": villages, "users": users, **households, **pillars, **coordination}

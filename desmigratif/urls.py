@@ -18,5 +18,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desa/", include("villages.urls")),
+    path("pilar/", include("pillars.urls")),
+    path("koordinasi/", include("coordination.urls")),
     path("admin/", admin.site.urls),
 ]
