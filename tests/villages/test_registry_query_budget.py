@@ -18,7 +18,7 @@ A = "35.24.07.2004"
 HOUSEHOLD_LIST_BUDGET = 7
 # Session, user, the village, the member with its household, the full-NIK
 # access log (one insert), the history with its users.
-MEMBER_PAGE_BUDGET = 6
+MEMBER_PAGE_BUDGET = 7  # +1: the member's trainings (pillars_tags)
 
 STATUS_FIELDS = [
     {"migration_status": "family"},
