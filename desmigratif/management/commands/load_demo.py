@@ -14,6 +14,13 @@ class Command(BaseCommand):
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from error
         self.stdout.write(_("Demo data: %(villages)s villages enrolled, %(users)s users created.") % created)
+        others = {key: count for key, count in created.items() if key not in {"villages", "users"}}
+        if others:
+            # Record counts by model name: an operator's summary, read once.
+            self.stdout.write(
+                _("Other demo records created: %(counts)s")
+                % {"counts": ", ".join(f"{key} {count}" for key, count in others.items())}
+            )
         self.stdout.write(
             _("Demo users (password %(password)s): %(users)s")
             % {"password": DEMO_PASSWORD, "users": ", ".join(u[0] for u in DEMO_USERS)}
