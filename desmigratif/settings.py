@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "villages",
     "pillars",
     "coordination",
+    # The pages that combine all three apps: they read, never write records.
+    "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -20,5 +20,7 @@ urlpatterns = [
     path("desa/", include("villages.urls")),
     path("pilar/", include("pillars.urls")),
     path("koordinasi/", include("coordination.urls")),
+    path("dasbor/", include("dashboards.urls")),
+    path("laporan/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
