@@ -55,6 +55,7 @@ bench: install-dev
 		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE desmigratif_bench"
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/households.py $(BENCH_ARGS)
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/coverage.py
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/dashboards.py
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_import_bench $(PY) bench/imports.py $(BENCH_IMPORTS_ARGS)
 
 clean:

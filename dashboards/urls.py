@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboards import views
 
 app_name = "dashboards"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("ekspor.xlsx", views.overview_xlsx, name="overview_xlsx"),
+    path("peta/", views.village_map, name="map"),
+    path("desa/<str:code>/", views.village_dashboard, name="village"),
+]

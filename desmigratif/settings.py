@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     # The pages that combine all three apps: they read, never write records.
     "dashboards",
     "reports",
+    # The read-only JSON API for other ministries' systems (dashboards/api.py).
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +219,35 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+
+# The JSON API (/api/v1/): read-only, token-authenticated (tokens are made by
+# administrators in /admin/ or with `manage.py drf_create_token`), scoped like
+# the pages, and throttled per user (per address for requests without a token).
+REST_FRAMEWORK = {
+    # The API's views name dashboards.api.TokenAuthentication (the same check,
+    # with a clear message for a deactivated user); it cannot be the default
+    # here, because DRF imports the default before any view module exists.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": "1000/hour"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Desmigratif API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read-only JSON API of the Desmigratif portal: the overview of the enrolled villages and "
+        "each village's indicators, for other ministries' systems. Every request but the schema "
+        "needs a token (header `Authorization: Token <key>`); the answer holds only the villages "
+        "in the scope of the token's user, as the portal's pages do."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
 
 # Survey imports (villages/import_jobs.py). An upload larger than this is
 # refused with a message; uploads above FILE_UPLOAD_MAX_MEMORY_SIZE go to a

@@ -22,5 +22,6 @@ urlpatterns = [
     path("koordinasi/", include("coordination.urls")),
     path("dasbor/", include("dashboards.urls")),
     path("laporan/", include("reports.urls")),
+    path("api/v1/", include("dashboards.api_urls")),
     path("admin/", admin.site.urls),
 ]

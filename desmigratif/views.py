@@ -9,10 +9,10 @@ from villages.models import Village
 
 @login_required
 def home(request):
-    """Officers land on their own village; everyone else on the village list."""
+    """Officers land on their own village's dashboard; everyone else on the village list."""
     user = request.user
     if role_of(user) == Role.VILLAGE_OFFICER and Village.objects.filter(area_id=user.scope_id).exists():
-        return redirect("villages:detail", code=user.scope_id)
+        return redirect("dashboards:village", code=user.scope_id)
     return redirect("villages:list")
 
 

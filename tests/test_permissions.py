@@ -31,13 +31,16 @@ ROLES = [
 ]
 
 LIST = "/desa/"
+# Officers land on their village's dashboard.
+DASHBOARD_A = f"/dasbor/desa/{A}/"
+DASHBOARD_B = f"/dasbor/desa/{B}/"
 EXPORT = "/desa/ekspor/pendataan-rumah-tangga"
 LOGIN = "login"  # a redirect to the sign-in page, coming back to the same URL
 
 # fmt: off
 PAGES = {
     # url: anonymous, officer_a, officer_b, regency (35.24), province (35), province (53), ministry, admin
-    "/":                      (LOGIN, f"/desa/{A}/", f"/desa/{B}/", LIST, LIST, LIST, LIST, LIST),
+    "/":                      (LOGIN, DASHBOARD_A, DASHBOARD_B, LIST, LIST, LIST, LIST, LIST),
     "/desa/":                 (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     f"/desa/{A}/":            (LOGIN, 200, 404, 200, 200, 404, 200, 200),
     f"/desa/{A}/ubah/":       (LOGIN, 200, 404, 200, 403, 404, 403, 200),

@@ -365,7 +365,7 @@ def test_demo_officer_signs_in_and_lands_on_brengkok(client, demo_loaded):
         "/masuk/", {"username": "petugas.brengkok", "password": DEMO_PASSWORD}, follow=True
     )
 
-    assert response.redirect_chain[-1] == (f"/desa/{A}/", 302)
+    assert response.redirect_chain[-1] == (f"/dasbor/desa/{A}/", 302)
     assert response.context["village"].area.name == "Brengkok"
 
 

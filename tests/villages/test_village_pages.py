@@ -226,10 +226,10 @@ def sign_in(client, username):
     return client.post("/masuk/", {"username": username, "password": PASSWORD}, follow=True)
 
 
-def test_officer_lands_on_own_village_after_login(client, officer_a):
+def test_officer_lands_on_own_village_dashboard_after_login(client, officer_a):
     response = sign_in(client, "officer_a")
 
-    assert response.redirect_chain[-1] == (f"/desa/{A}/", 302)
+    assert response.redirect_chain[-1] == (f"/dasbor/desa/{A}/", 302)
     assert response.status_code == 200
     assert response.context["village"].code == A
 

@@ -1,0 +1,201 @@
+"""The review workflow of progress reports. Every write goes through here and
+every rule is checked here, whatever calls it (pages, admin, commands):
+
+    submitted --regency accepts--> regency_accepted --ministry accepts--> accepted (frozen)
+        ^   \\                          |
+        |    `-- sent back (reason) --+--> returned --officer resubmits--> submitted
+"""
+
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from desmigratif.access import code_in_scope, role_of
+from desmigratif.models import Role
+from reports.models import NARRATIVE_FIELDS, ProgressReport, ReviewEvent, quarter_of
+
+# The status a report must have for each reviewing role to act on it.
+REVIEW_STEP = {
+    Role.REGENCY: ProgressReport.Status.SUBMITTED,
+    Role.MINISTRY: ProgressReport.Status.REGENCY_ACCEPTED,
+    Role.ADMINISTRATOR: ProgressReport.Status.REGENCY_ACCEPTED,
+}
+REVIEWER_ROLES = set(REVIEW_STEP)
+
+
+def take_snapshot(village) -> dict:
+    """The village's indicators now, as plain JSON (so a later change of the
+    data or of the indicator code does not change what was reported)."""
+    from dashboards.indicators import village_indicators
+
+    return json.loads(json.dumps(village_indicators(village), cls=DjangoJSONEncoder))
+
+
+# Who may do what: used by the services and by the pages to show buttons.
+
+
+def may_submit(user, village) -> bool:
+    """Officers report for their own village."""
+    return role_of(user) == Role.VILLAGE_OFFICER and user.scope_id == village.code
+
+
+def may_review(user, report) -> bool:
+    """The reviewer whose turn it is, in scope."""
+    role = role_of(user)
+    return (
+        role in REVIEWER_ROLES
+        and code_in_scope(user, report.village_id)
+        and report.status == REVIEW_STEP[role]
+    )
+
+
+def may_resubmit(user, report) -> bool:
+    return may_submit(user, report.village) and report.status == ProgressReport.Status.RETURNED
+
+
+def _check_officer(user, village):
+    if not may_submit(user, village):
+        raise PermissionDenied(_("Only the village's own officer submits its progress reports."))
+
+
+def _check_not_frozen(report):
+    if report.is_frozen:
+        raise ValidationError(_("This report has been accepted and is frozen: it can no longer change."))
+
+
+def _check_reviewer(user, report):
+    role = role_of(user)
+    if role not in REVIEWER_ROLES or not code_in_scope(user, report.village_id):
+        raise PermissionDenied(_("You may not review this village's reports."))
+    _check_not_frozen(report)
+    if report.status != REVIEW_STEP[role]:
+        raise ValidationError(
+            _("This report is not waiting for your review (its status: %(status)s).")
+            % {"status": report.get_status_display()}
+        )
+
+
+def _check_narratives(narratives):
+    unknown = set(narratives) - set(NARRATIVE_FIELDS)
+    if unknown:
+        raise ValueError(f"not narrative fields: {sorted(unknown)}")
+    missing = {
+        name: _("Write this pillar's narrative.")
+        for name in NARRATIVE_FIELDS
+        if not narratives.get(name, "").strip()
+    }
+    if missing:
+        raise ValidationError(missing)
+
+
+def _locked(report):
+    """The report re-read under a row lock, so two reviewers cannot both act."""
+    return (
+        ProgressReport.objects.select_for_update()
+        .select_related("village__area__parent__parent__parent")
+        .get(pk=report.pk)
+    )
+
+
+def _event(report, user, action, reason="", at=None):
+    event = ReviewEvent(report=report, actor=user, action=action, reason=reason, at=at or timezone.now())
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def report_submit(*, village, user, year: int, quarter: int, **narratives: str) -> ProgressReport:
+    """The officer's report for one quarter of their village (the current one or an earlier one)."""
+    _check_officer(user, village)
+    if quarter not in ProgressReport.Quarter.values:
+        raise ValidationError({"quarter": _("Choose a quarter from 1 to 4.")})
+    if (year, quarter) > quarter_of(timezone.localdate()):
+        raise ValidationError(
+            {"quarter": _("Q%(quarter)s %(year)s has not started yet.") % {"quarter": quarter, "year": year}}
+        )
+    if ProgressReport.objects.filter(village=village, year=year, quarter=quarter).exists():
+        raise ValidationError(
+            {
+                "quarter": _("A report for Q%(quarter)s %(year)s already exists: open it.")
+                % {"quarter": quarter, "year": year}
+            }
+        )
+    _check_narratives(narratives)
+    now = timezone.now()
+    report = ProgressReport(
+        village=village,
+        year=year,
+        quarter=quarter,
+        status=ProgressReport.Status.SUBMITTED,
+        snapshot=take_snapshot(village),
+        snapshot_taken_at=now,
+        submitted_by=user,
+        submitted_at=now,
+        **narratives,
+    )
+    report.full_clean()
+    report.save()
+    _event(report, user, ReviewEvent.Action.SUBMITTED, at=now)
+    return report
+
+
+@transaction.atomic
+def report_resubmit(*, report: ProgressReport, user, **narratives: str) -> ProgressReport:
+    """The officer's corrected report after it was sent back; the snapshot is retaken."""
+    report = _locked(report)
+    _check_officer(user, report.village)
+    _check_not_frozen(report)
+    if report.status != ProgressReport.Status.RETURNED:
+        raise ValidationError(_("Only a report that was sent back can be resubmitted."))
+    _check_narratives(narratives)
+    now = timezone.now()
+    for name, text in narratives.items():
+        setattr(report, name, text)
+    report.snapshot = take_snapshot(report.village)
+    report.snapshot_taken_at = now
+    report.submitted_by = user
+    report.submitted_at = now
+    report.status = ProgressReport.Status.SUBMITTED
+    report.full_clean()
+    report.save()
+    _event(report, user, ReviewEvent.Action.RESUBMITTED, at=now)
+    return report
+
+
+@transaction.atomic
+def report_accept(*, report: ProgressReport, user) -> ProgressReport:
+    """The regency office passes the report on to the ministry; the ministry's
+    acceptance freezes it."""
+    report = _locked(report)
+    _check_reviewer(user, report)
+    now = timezone.now()
+    if report.status == ProgressReport.Status.SUBMITTED:
+        report.status = ProgressReport.Status.REGENCY_ACCEPTED
+        action = ReviewEvent.Action.ACCEPTED_BY_REGENCY
+    else:
+        report.status = ProgressReport.Status.ACCEPTED
+        report.accepted_at = now
+        action = ReviewEvent.Action.ACCEPTED_BY_MINISTRY
+    report.full_clean()
+    report.save(update_fields=["status", "accepted_at"])
+    _event(report, user, action, at=now)
+    return report
+
+
+@transaction.atomic
+def report_send_back(*, report: ProgressReport, user, reason: str) -> ProgressReport:
+    """Back to the officer, with the reason they must act on."""
+    report = _locked(report)
+    _check_reviewer(user, report)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the report is sent back: the officer needs to know.")})
+    report.status = ProgressReport.Status.RETURNED
+    report.save(update_fields=["status"])
+    _event(report, user, ReviewEvent.Action.SENT_BACK, reason=reason)
+    return report
