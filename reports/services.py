@@ -95,7 +95,7 @@ def _check_narratives(narratives):
 def _locked(report):
     """The report re-read under a row lock, so two reviewers cannot both act."""
     return (
-        ProgressReport.objects.select_for_update()
+        ProgressReport.objects.select_for_update(of=("self",))
         .select_related("village__area__parent__parent__parent")
         .get(pk=report.pk)
     )

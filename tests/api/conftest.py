@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -26,3 +27,10 @@ def api_client_for(request):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """API answers are read in English here (Indonesian is the default)."""
+    with translation.override("en"):
+        yield

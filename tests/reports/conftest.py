@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db.models import Count
+from django.utils import translation
 
 from desmigratif.models import Role
 from reports import services
@@ -121,3 +122,11 @@ def reports(villages, officer_a, officer_b, officer_c, regency_user, ministry_us
         b_submitted=b_submitted,
         c_submitted=c_submitted,
     )
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """The tests read the services' messages in English (the UI's second
+    language): service calls outside a request use the active language."""
+    with translation.override("en"):
+        yield
