@@ -8,6 +8,7 @@ Run with `make bench`, or directly:
     .venv/bin/python bench/imports.py              # the three methods, memory of ours
     .venv/bin/python bench/imports.py --profile    # and cProfile of one import (top 25)
     .venv/bin/python bench/imports.py --xlsx       # and our import of the same rows as .xlsx
+    .venv/bin/python bench/imports.py --ours-only --profile --members 20000   # quick iterations
 
 The database is BENCH_DATABASE_URL, by default
 postgres://postgres@127.0.0.1:5432/desmigratif_import_bench; it is created
@@ -680,6 +681,11 @@ def main():
     parser.add_argument("--profile", action="store_true", help="also cProfile one import of ours (top 25)")
     parser.add_argument("--members", type=int, default=N_MEMBERS, help="rows in the file (default 100,000)")
     parser.add_argument(
+        "--ours-only",
+        action="store_true",
+        help="time only our import (no tracemalloc run, no plain import, no COPY): for quick iterations",
+    )
+    parser.add_argument(
         "--plain-rows",
         type=int,
         default=0,
@@ -733,9 +739,11 @@ def main():
             timings.append(timing)
             if args.xlsx:
                 timings.append(measure_ours(paths[1], ".xlsx")[0])
-            traced_peak = measure_ours_traced(csv_path)
             if args.profile:
                 profile_ours(csv_path)
+            if args.ours_only:
+                return
+            traced_peak = measure_ours_traced(csv_path)
 
             started = time.perf_counter()
             rows, rejected = validated_rows(csv_path)

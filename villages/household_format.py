@@ -10,12 +10,14 @@ translatable and come out in the language active when they are made.
 
 import datetime
 import re
+import sys
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from villages.countries import country_name, parse_country
-from villages.identity import check_nik_agrees, clean_kk, clean_nik, mask_id_number
+from villages.identity import clean_kk, clean_nik, mask_id_number
 from villages.models import Household, Member
 from villages.spreadsheets import normalise_header
 
@@ -32,10 +34,12 @@ __all__ = [
     "SHEET_NAME",
     "STATUS_LABELS",
     "LabelReader",
+    "instance_values",
     "member_to_row",
     "normalise_header",
     "parse_date",
     "parse_village_code",
+    "row_to_instances",
     "row_to_values",
 ]
 
@@ -338,6 +342,8 @@ def member_to_row(member, *, full_ids: bool) -> dict:
 def _text(value):
     """A free-text cell: surrounding spaces go, anything else stays as written
     (a leading "=" or tab included: it is stored as text and escaped on export)."""
+    if value.__class__ is str:
+        return value.strip(" \u00a0")
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -347,18 +353,41 @@ def _text(value):
     return str(value).strip(" \u00a0")
 
 
-def _is_blank(value):
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _as_text(value):
     return value if isinstance(value, str) else _text(value)
 
 
+def _remembered(parser, limit=1000):
+    """The parser, remembering what it made of each text: a survey repeats the
+    same village codes, labels and country names on row after row. Only
+    accepted texts are kept (a refusal's message depends on the language at
+    the time), only str cells (1 and 1.0 are equal keys but not equal cells),
+    and at most `limit` of them: these columns have a few spellings each, and
+    a long-lived worker must not grow. Dates and numbers vary too much to be
+    worth it."""
+    known = {}
+
+    def parse(value):
+        if value.__class__ is not str:
+            return parser(value)
+        try:
+            return known[value]
+        except KeyError:
+            pass
+        result = parser(value)
+        if len(known) >= limit:
+            known.clear()
+        known[value] = result
+        return result
+
+    return parse
+
+
 # column -> parser. A parser gets the raw cell (never blank: None, "" or
 # spaces count as empty) and returns the model value or raises ValidationError.
+# Every parser here is a pure function of the cell, which _remembered relies on.
 _PARSERS = {
-    "kode_desa": parse_village_code,
+    "kode_desa": _remembered(parse_village_code),
     "no_kk": clean_kk,
     "dusun": _text,
     "rt": _text,
@@ -366,18 +395,18 @@ _PARSERS = {
     "alamat": _text,
     "nik": clean_nik,
     "nama": _text,
-    "jenis_kelamin": lambda value: read_sex(_as_text(value)),
+    "jenis_kelamin": _remembered(lambda value: read_sex(_as_text(value))),
     "tanggal_lahir": parse_date,
-    "hubungan_keluarga": lambda value: read_relation(_as_text(value)),
-    "pendidikan": lambda value: read_education(_as_text(value)),
-    "status_migrasi": lambda value: read_status(_as_text(value)),
-    "negara_tujuan": lambda value: read_country(_as_text(value)),
-    "sektor": lambda value: read_sector(_as_text(value)),
+    "hubungan_keluarga": _remembered(lambda value: read_relation(_as_text(value))),
+    "pendidikan": _remembered(lambda value: read_education(_as_text(value))),
+    "status_migrasi": _remembered(lambda value: read_status(_as_text(value))),
+    "negara_tujuan": _remembered(lambda value: read_country(_as_text(value))),
+    "sektor": _remembered(lambda value: read_sector(_as_text(value))),
     "jabatan": _text,
     "p3mi": _text,
     "tanggal_berangkat": parse_date,
     "tanggal_kembali": parse_date,
-    "jalur": lambda value: read_channel(_as_text(value)),
+    "jalur": _remembered(lambda value: read_channel(_as_text(value))),
 }
 _DATE_FIELDS = {"birth_date", "departure_date", "return_date"}
 
@@ -390,72 +419,193 @@ def _message(error):
     return " ".join(str(message) for message in error.messages)
 
 
-def row_to_values(row: dict) -> tuple[dict, list[tuple[str | None, str]]]:
+# (column, field, parser, required, value when empty or unreadable)
+_STEPS = tuple(
+    (column, _FIELD_OF_COLUMN[column], parser, column in REQUIRED_COLUMNS, _empty(_FIELD_OF_COLUMN[column]))
+    for column, parser in _PARSERS.items()
+)
+# The Household attribute that holds "village_code": the village's primary key is its area code.
+_ATTNAME = {"village_code": "village_id"}
+
+
+def _instance_builder(model, fields):
+    """A function making an unsaved `model` instance from a dict of `fields`.
+
+    Positional arguments in concrete-field order are Model.__init__'s fast
+    path (the one querysets use), about twice as fast as keywords; fields
+    after the last of `fields` get their defaults there, as with keywords."""
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    given = {_ATTNAME.get(field, field): field for field in fields}
+    last = max(attnames.index(attname) for attname in given)
+    leading = []
+    for field in model._meta.concrete_fields[: last + 1]:
+        if field.attname in given:
+            leading.append((given[field.attname], None))
+        elif field.has_default() and callable(field.default):
+            raise ImproperlyConfigured(f"{model.__name__}.{field.name}: its default needs keywords")
+        else:
+            leading.append((None, field.get_default()))  # the primary key, the foreign key
+
+    def build(values):
+        return model(*[default if field is None else values[field] for field, default in leading])
+
+    return build
+
+
+_new_household = _instance_builder(Household, HOUSEHOLD_FIELDS)
+_new_member = _instance_builder(Member, MEMBER_FIELDS)
+
+
+def _field_rules(model, fields):
+    """(name, model field, longest accepted text or None) for the fields of
+    `fields` whose own rules a parsed value can break, in the model's field
+    order (full_clean's order).
+
+    Only free texts (read by _text) qualify: choices come from the label
+    readers, dates from parse_date, NIK and No. KK from villages.identity and
+    countries from parse_country, all valid for their fields by construction.
+    A text field whose only rule is its max_length is checked by length and
+    cleaned (for Django's own message) only when too long; any other field
+    is cleaned as full_clean would, every time (None)."""
+    texts = {field for field in fields if _PARSERS.get(COLUMN_OF_FIELD[field]) is _text}
+    rules = []
+    for field in model._meta.concrete_fields:
+        if field.name not in texts:
+            continue
+        simple = not field.choices and all(isinstance(v, MaxLengthValidator) for v in field.validators)
+        rules.append((field.name, field, (field.max_length or sys.maxsize) if simple else None))
+    return tuple(rules)
+
+
+_HOUSEHOLD_RULES = _field_rules(Household, HOUSEHOLD_FIELDS)
+_MEMBER_RULES = _field_rules(Member, MEMBER_FIELDS)
+# ValidationError codes of villages.identity.check_nik_agrees.
+_NIK_AGREEMENT_CODES = frozenset({"nik_birth_date", "nik_sex"})
+
+
+def _field_errors(instance, rules):
+    """What Model.clean_fields would report for these fields, as {name: error_list}."""
+    errors = {}
+    for name, field, longest in rules:
+        value = getattr(instance, name)
+        if field.blank and value in field.empty_values:
+            continue
+        if longest is not None and value and len(value) <= longest:
+            continue
+        try:
+            field.clean(value, instance)
+        except ValidationError as error:
+            errors[name] = error.error_list
+    return errors
+
+
+def _clean_errors(instance, errors):
+    """`errors` with those of the instance's clean() added, as full_clean adds them."""
+    try:
+        instance.clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    return errors
+
+
+def row_to_instances(row: dict, households: dict | None = None) -> tuple[Household, Member, list]:
     """Parse one raw row (keys already normalised, as read_rows gives them)
-    into model values: HOUSEHOLD_FIELDS (with "village_code" for the village)
-    and MEMBER_FIELDS, in one flat dict.
+    into an unsaved Household and Member, and the row's errors.
 
-    Returns (values, errors); errors are (column, message) pairs, at most one
-    per column, column None for a row-wide problem. Field-by-field parsing,
-    the NIK against this row's date of birth and sex, and the models' own
-    rules (Household.clean, Member.clean: status-dependent requirements,
-    dates not in the future, return not before departure, lengths) are
-    checked. Nothing here queries the database: the village's existence and
-    scope, duplicate NIKs and No. KKs belong to the import pipeline.
+    household.village_id holds the village's area code as read (the village is
+    not looked up: nothing here queries the database; its existence and
+    scope, duplicate NIKs and No. KKs belong to the import pipeline).
+    member.household is not set. Errors are (column, message) pairs, at most
+    one per column, column None for a row-wide problem: field-by-field
+    parsing, then the models' own rules (Household.clean and Member.clean:
+    the NIK against the date of birth and sex, status-dependent requirements,
+    dates not in the future, return not before departure; field lengths).
 
-    The values are those a save would store: Member.clean blanks the fields
-    that mean nothing for the status (a CPMI's return date)."""
+    The instances hold what a save would store: Member.clean blanks the
+    fields that mean nothing for the status (a CPMI's return date). A column
+    with an error holds its empty value.
+
+    `households`, an empty dict the caller keeps for the rows of one file,
+    lets the rows of a household share one Household: a row whose household
+    values are those of an earlier row gets that row's instance (and its
+    checks' outcome) instead of a new one."""
     values = {}
     errors = {}
-    for column, parser in _PARSERS.items():
-        field = _FIELD_OF_COLUMN[column]
+    for column, field, parser, required, empty in _STEPS:
         raw = row.get(column)
-        if _is_blank(raw):
-            values[field] = _empty(field)
-            if column in REQUIRED_COLUMNS:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):  # blank: None, "" or spaces
+            values[field] = empty
+            if required:
                 errors[column] = _("This field is required.")
             continue
         try:
             values[field] = parser(raw)
         except ValidationError as error:
-            values[field] = _empty(field)
+            values[field] = empty
             errors[column] = _message(error)
-
-    if "nik" not in errors:
-        # The NIK encodes the date of birth and the sex: they must agree.
-        agreement = check_nik_agrees(
-            values["nik"],
-            birth_date=values["birth_date"] if "tanggal_lahir" not in errors else None,
-            sex=values["sex"] if "jenis_kelamin" not in errors else None,
-        )
-        for field, error in agreement.items():
-            errors.setdefault(COLUMN_OF_FIELD[field], _message(error))
-
-    _apply_model_rules(values, errors)
-    return values, [(column, str(message)) for column, message in errors.items()]
-
-
-def _apply_model_rules(values, errors):
-    """Run the models' own validation on unsaved instances (no database:
-    foreign keys, uniqueness and constraints are left out), adding errors for
-    columns that have none yet and taking back the cleaned values."""
-    errored_fields = {_FIELD_OF_COLUMN[column] for column in errors if column in _FIELD_OF_COLUMN}
-    household = Household(**{field: values[field] for field in HOUSEHOLD_FIELDS if field != "village_code"})
-    member = Member(**{field: values[field] for field in MEMBER_FIELDS})
-    for instance, fields, exclude in (
-        (household, HOUSEHOLD_FIELDS, {"village"}),
-        (member, MEMBER_FIELDS, {"household"}),
-    ):
+    if households is None:
+        household, household_errors = _checked_household(values)
+    else:
+        key = tuple(values[field] for field in HOUSEHOLD_FIELDS)
         try:
-            instance.full_clean(
-                exclude=exclude | errored_fields, validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                column = None if field == NON_FIELD_ERRORS else COLUMN_OF_FIELD.get(field)
-                if column in errors or field in errored_fields:
-                    continue
-                errors[column] = " ".join(str(message) for message in field_errors)
-        for field in fields:
-            if field != "village_code" and field not in errored_fields:
-                values[field] = getattr(instance, field)
+            household, household_errors = households[key]
+        except KeyError:
+            household, household_errors = households[key] = _checked_household(values)
+    member = _new_member(values)
+    _apply_model_rules(household_errors, member, errors)
+    return household, member, [(column, str(message)) for column, message in errors.items()]
+
+
+def _checked_household(values):
+    household = _new_household(values)
+    return household, _clean_errors(household, _field_errors(household, _HOUSEHOLD_RULES))
+
+
+def instance_values(household, member) -> dict:
+    """The flat dict of row_to_values from row_to_instances' instances."""
+    values = {field: getattr(household, _ATTNAME.get(field, field)) for field in HOUSEHOLD_FIELDS}
+    for field in MEMBER_FIELDS:
+        values[field] = getattr(member, field)
+    return values
+
+
+def row_to_values(row: dict) -> tuple[dict, list[tuple[str | None, str]]]:
+    """Parse one raw row into model values: HOUSEHOLD_FIELDS (with
+    "village_code" for the village) and MEMBER_FIELDS, in one flat dict, and
+    the row's errors; see row_to_instances, which does the work."""
+    household, member, errors = row_to_instances(row)
+    return instance_values(household, member), errors
+
+
+def _apply_model_rules(household_errors, member, errors):
+    """Add to `errors` what full_clean of the household and the member
+    (without foreign keys, uniqueness and constraints) would report for
+    columns without an error yet, in full_clean's order, the NIK's
+    disagreement with the date of birth or sex first. `household_errors` are
+    the household's, found by _checked_household.
+
+    Not full_clean itself: it cleans every field of both models again, which
+    costs more than all the parsing, to find values that are valid by
+    construction; see _field_rules. The models' clean() runs as it is."""
+    member_errors = _clean_errors(member, _field_errors(member, _MEMBER_RULES))
+    if not household_errors and not member_errors:
+        return
+    errored_fields = {_FIELD_OF_COLUMN[column] for column in errors if column in _FIELD_OF_COLUMN}
+    agreement = {
+        field: field_errors
+        for field, field_errors in member_errors.items()
+        if all(error.code in _NIK_AGREEMENT_CODES for error in field_errors)
+    }
+    if agreement:
+        for field, messages in ValidationError(agreement).message_dict.items():
+            errors.setdefault(COLUMN_OF_FIELD[field], " ".join(messages))
+            errored_fields.add(field)
+        member_errors = {field: value for field, value in member_errors.items() if field not in agreement}
+    for instance_errors in (household_errors, member_errors):
+        if not instance_errors:
+            continue
+        for field, field_messages in ValidationError(instance_errors).message_dict.items():
+            column = None if field == NON_FIELD_ERRORS else COLUMN_OF_FIELD.get(field)
+            if column in errors or field in errored_fields:
+                continue
+            errors[column] = " ".join(str(message) for message in field_messages)
