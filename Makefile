@@ -29,9 +29,12 @@ run: install
 	@echo
 	@echo "Desmigratif demo on http://$(HOST)/ - sign in as one of the users above."
 	@echo
-	@# The import worker (django-q2) runs beside the web server and stops with it.
+	@# The import worker (django-q2) runs beside the web server and stops with it
+	@# (forced after 10 s: its graceful stop can hang once the server is gone).
 	$(PY) manage.py qcluster & qcluster=$$!; \
-		trap 'status=$$?; kill $$qcluster 2>/dev/null; wait $$qcluster; exit $$status' EXIT; \
+		trap 'status=$$?; kill $$qcluster 2>/dev/null; \
+			for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$qcluster 2>/dev/null || break; sleep 1; done; \
+			kill -9 $$qcluster 2>/dev/null; exit $$status' EXIT; \
 		trap 'exit 130' INT TERM; \
 		$(PY) manage.py runserver $(HOST)
 
