@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # Development mode unless the caller says otherwise (production sets DEBUG=0).
 export DEBUG ?= 1
 
-.PHONY: run test install install-dev lint messages bench clean
+.PHONY: run serve test install install-dev lint messages bench load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,14 +29,14 @@ run: install
 	@echo
 	@echo "Desmigratif demo on http://$(HOST)/ - sign in as one of the users above."
 	@echo
-	@# The import worker (django-q2) runs beside the web server and stops with it
-	@# (forced after 10 s: its graceful stop can hang once the server is gone).
-	$(PY) manage.py qcluster & qcluster=$$!; \
-		trap 'status=$$?; kill $$qcluster 2>/dev/null; \
-			for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$qcluster 2>/dev/null || break; sleep 1; done; \
-			kill -9 $$qcluster 2>/dev/null; exit $$status' EXIT; \
-		trap 'exit 130' INT TERM; \
-		$(PY) manage.py runserver $(HOST)
+	@# The import worker (django-q2) runs beside the web server; Ctrl+C stops
+	@# both at once (deploy/together.py: the worker's group is killed after 3 s).
+	$(PY) deploy/together.py "$(PY) manage.py runserver $(HOST)" "$(PY) manage.py qcluster"
+
+# Production mode on this machine: DEBUG=0, collectstatic, migrate, load_areas,
+# gunicorn (deploy/gunicorn.conf.py) and the import worker. See deploy/serve.
+serve: install
+	PY=$(PY) HOST=$(HOST) DEBUG=0 deploy/serve
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -60,6 +60,24 @@ bench: install-dev
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/coverage.py
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/dashboards.py
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_import_bench $(PY) bench/imports.py $(BENCH_IMPORTS_ARGS)
+
+# The load test: 50 users for 5 minutes through the production stack on
+# loopback (two gunicorn servers, nginx, a streaming replica, Redis, the worker),
+# then again with one server killed; deploy/loopback/run starts and removes it
+# all (as root). LOAD_ARGS="--small --quick" for a run of a few minutes.
+# LOAD_HOST=http://127.0.0.1:8000 instead runs only the locust profile against a
+# server you started on the seeded database (bench/load_seed.py).
+LOAD_ARGS ?=
+LOAD_HOST ?=
+LOAD_USERS ?= 50
+LOAD_TIME ?= 5m
+load: install-dev
+	@if [ -n "$(LOAD_HOST)" ]; then \
+		$(VENV)/bin/locust -f bench/locustfile.py --headless --only-summary --reset-stats -H $(LOAD_HOST) \
+			-u $(LOAD_USERS) -r 2 -t $(LOAD_TIME); \
+	else \
+		deploy/loopback/run $(LOAD_ARGS); \
+	fi
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

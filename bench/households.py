@@ -130,18 +130,18 @@ def peak_rss_mb():
 # --- Data ---------------------------------------------------------------------------------
 
 
-def choose_village_codes(rng):
+def choose_village_codes(rng, province_villages=PROVINCE_VILLAGES):
     """Real village codes, one per district (so NIK and No. KK serials, counted per
-    village, are unique), spread over PROVINCE_VILLAGES."""
+    village, are unique), spread over province_villages (PROVINCE_VILLAGES by default)."""
     from villages.models import Area, AreaLevel
 
     by_district = {}
     codes = Area.objects.filter(level=AreaLevel.VILLAGE).values_list("code", flat=True).order_by("code")
     for code in codes:
-        if code[:2] in PROVINCE_VILLAGES:
+        if code[:2] in province_villages:
             by_district.setdefault(code[:8], []).append(code)
     chosen = []
-    for province, count in PROVINCE_VILLAGES.items():
+    for province, count in province_villages.items():
         districts = sorted(d for d in by_district if d.startswith(province + "."))
         for district in rng.sample(districts, min(count, len(districts))):
             chosen.append(rng.choice(by_district[district]))
@@ -164,8 +164,9 @@ def enrol_villages(codes, rng):
 class Generator:
     """Households and members in batches; everything derives from the seed."""
 
-    def __init__(self, village_codes, seed=SEED):
+    def __init__(self, village_codes, seed=SEED, members=N_MEMBERS):
         self.rng = random.Random(seed)
+        self.n_members = members
         self.today = date.today()
         self.villages = village_codes
         weights = [self.rng.uniform(0.5, 1.5) for _ in village_codes]
@@ -174,10 +175,10 @@ class Generator:
         self.members_in = dict.fromkeys(village_codes, 0)
 
     def household_sizes(self):
-        """Sizes 1..7 averaging 4 until N_MEMBERS members exist."""
+        """Sizes 1..7 averaging 4 until n_members members exist."""
         total = 0
-        while total < N_MEMBERS:
-            size = min(self.rng.choice((1, 2, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7)), N_MEMBERS - total)
+        while total < self.n_members:
+            size = min(self.rng.choice((1, 2, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7)), self.n_members - total)
             total += size
             yield size
 
@@ -343,7 +344,7 @@ def clear_households():
                 cursor.execute(f"DELETE FROM {table}")
 
 
-def fill(village_codes):
+def fill(village_codes, n_members=N_MEMBERS):
     from django.core.management.color import no_style
     from django.db import connection, transaction
     from django.db.models import Max
@@ -353,7 +354,7 @@ def fill(village_codes):
     from villages.models import Household, Member
 
     postgres = connection.vendor == "postgresql"
-    generator = Generator(village_codes)
+    generator = Generator(village_codes, members=n_members)
     households = members = 0
     # DEBUG would keep every query's SQL in memory; not wanted for a million rows.
     with override_settings(DEBUG=False), transaction.atomic():

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from coordination import services
 from coordination.forms import BudgetLineForm
 from coordination.models import (
     MOU,
@@ -59,6 +60,20 @@ class MOUAdmin(admin.ModelAdmin):
     autocomplete_fields = ["reach"]
     readonly_fields = ["document_name", "created_at", "updated_at"]
     inlines = [CommitmentInline]
+
+    # The document file goes with the MOU, and with a replaced version.
+    def save_model(self, request, obj, form, change):
+        replaced = services.mou_stored_document(obj)
+        super().save_model(request, obj, form, change)
+        if replaced != (obj.document.name or ""):
+            services.delete_file_on_commit(obj.document.storage, replaced)
+
+    def delete_model(self, request, obj):
+        services.mou_delete(mou=obj)
+
+    def delete_queryset(self, request, queryset):
+        for mou in queryset:
+            services.mou_delete(mou=mou)
 
 
 @admin.register(Commitment)

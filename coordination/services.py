@@ -83,10 +83,36 @@ def mou_save(*, mou: MOU, parties: list[Agency], pillars: list[int], reach: list
         mou.document_name = PurePath(document.name).name[:255]
     elif not document:
         mou.document_name = ""
+    replaced = mou_stored_document(mou)
     mou.save()
     mou.parties.set(parties)
     mou.reach.set(reach)
+    if replaced != (mou.document.name or ""):
+        delete_file_on_commit(mou.document.storage, replaced)
     return mou
+
+
+def mou_stored_document(mou) -> str:
+    """The name of the document the database holds for ``mou`` now ("" for
+    none or a new MOU): the file to delete when a save replaces it."""
+    if not mou.pk:
+        return ""
+    return MOU.objects.filter(pk=mou.pk).values_list("document", flat=True).first() or ""
+
+
+def delete_file_on_commit(storage, name):
+    """A replaced or removed document is deleted from the storage once the
+    change is committed (a rolled-back save keeps it): no orphan files."""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def mou_delete(*, mou: MOU) -> None:
+    name = mou_stored_document(mou)
+    storage = mou.document.storage
+    mou.delete()
+    delete_file_on_commit(storage, name)
 
 
 @transaction.atomic

@@ -83,7 +83,7 @@ def get_village_for_user(user, code, *, for_write=False):
 
 def sees_full_id_numbers(user, village_code):
     """The village's own officers and administrators see full NIK and No. KK;
-    everyone else sees them masked (3524••••••••0001)."""
+    everyone else sees them masked to the area part (352407••••••••••)."""
     role = role_of(user)
     if role == Role.ADMINISTRATOR:
         return True

@@ -1,15 +1,46 @@
+import logging
 import time
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
+from django.utils.functional import empty
 from django.utils.translation import gettext as _
 
-# Writing the last-seen time on every request would save the session on
-# every page; a minute's precision is plenty for a 30-minute idle limit.
-LAST_SEEN_RESOLUTION = 60
+request_logger = logging.getLogger("desmigratif.requests")
+
+# Browser features no page of the portal uses: a page (or an injected script)
+# cannot ask for them. The map draws from coordinates stored with each village,
+# never from the device's position, so geolocation is off too.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 
 
 class ChosenLanguageMiddleware:
@@ -54,6 +85,104 @@ class SessionLimitsMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
-            if now - last_seen >= LAST_SEEN_RESOLUTION or "last_seen_at" not in session:
-                session["last_seen_at"] = now
+            # Every request counts as activity, to the second: a coarser
+            # refresh would end an active user's session up to that much early.
+            session["last_seen_at"] = now
         return self.get_response(request)
+
+
+def _has_nul(querydict):
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in querydict.lists())
+
+
+def _refuse_parameters(request):
+    reason = _("The request contains a character that is not allowed (NUL).")
+    if request.path_info.startswith("/api/"):
+        # The API answers in JSON, as DRF words its own errors.
+        return JsonResponse({"detail": reason}, status=400)
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL character in an address or a parameter never reaches a view.
+
+    PostgreSQL cannot store or compare a NUL in text and raises an error
+    that would be a 500; no real link or form ever holds one. An address
+    with a NUL does not exist (404); a parameter with one is a bad request
+    (400)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            raise Http404
+        if _has_nul(request.GET):
+            return _refuse_parameters(request)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Form fields are read here, after CsrfViewMiddleware has parsed them
+        # anyway. A CSRF-exempt view (the import upload) sets its upload size
+        # limit before the body is read, so it is left to parse its own body;
+        # its fields are a choice and a file, and files may hold NUL bytes.
+        if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
+            return None
+        if _has_nul(request.POST):
+            return _refuse_parameters(request)
+        return None
+
+
+class PermissionsPolicyMiddleware:
+    """Sends Permissions-Policy on every answer (Django has no setting for it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class RequestLogMiddleware:
+    """One key=value line per request on the ``desmigratif.requests`` logger:
+    method, path without the query string (a search may hold a NIK), status,
+    duration, bytes, the user's id and the client's address (the one
+    django-axes locks, so behind nginx the real client's). No names, no
+    parameters, no bodies: nothing personal beyond what the path holds (area
+    codes and record ids)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        request_logger.info(
+            "method=%s path=%s status=%s duration_ms=%.1f bytes=%s user=%s client=%s",
+            request.method,
+            escape_uri_path(request.path),
+            response.status_code,
+            duration_ms,
+            _response_bytes(response),
+            _user_id(request),
+            get_client_ip_address(request) or "-",
+        )
+        return response
+
+
+def _response_bytes(response):
+    if response.has_header("Content-Length"):
+        return response["Content-Length"]
+    return "-" if response.streaming else len(response.content)
+
+
+def _user_id(request):
+    # Only a user some other part of the request already looked up: reading
+    # it here would cost a session and user query on static files and probes.
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return "-"
+    return user.pk if user.is_authenticated else "-"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -70,3 +71,24 @@ class User(AbstractUser):
                     % {"role": self.get_role_display(), "level": self.scope.LEVEL_NAMES[level]}
                 }
             )
+
+
+class FormSubmission(models.Model):
+    """A create form that has been sent: its token (a hidden field made when the
+    form was shown) and where its record is, so the same form sent again (a
+    double click, a resend after a slow answer) leads there instead of creating
+    a second record (desmigratif.concurrency.create_once)."""
+
+    token = models.UUIDField(_("form token"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.CharField(_("address of the record"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sent form")
+        verbose_name_plural = _("sent forms")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

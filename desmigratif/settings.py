@@ -77,13 +77,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one log line per request, static files and redirects included.
+    "desmigratif.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below) and Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "desmigratif.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Read-only pages read from the replica (DATABASE_REPLICA_URL), unless the browser just wrote.
+    "desmigratif.db_router.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "desmigratif.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL byte in the address (404) or a parameter (400) never reaches a view.
+    "desmigratif.middleware.RefuseNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the user why they were signed out.
     "desmigratif.middleware.SessionLimitsMiddleware",
@@ -130,6 +139,57 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+# Behind PgBouncer in transaction pooling (DB_PGBOUNCER=1) a server-side
+# cursor cannot live across transactions: .iterator() then reads in chunks on
+# the client instead (README, "Database connections").
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
+if DB_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# A streaming read replica (README, "Read replica"): the read-only pages read
+# from it (desmigratif/db_router.py). A replica that does not answer within
+# connect_timeout is left alone for 30 s and the primary answers instead.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2, **DATABASES["replica"].get("OPTIONS", {})}
+    if DB_PGBOUNCER:
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Tests run against the primary's test database, never a real replica.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["desmigratif.db_router.ReplicaRouter"]
+REPLICA_READS = bool(DATABASE_REPLICA_URL)
+# After a POST the browser reads from the primary this long (its own writes).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
+# A replica further behind than this is not read (0: lag not measured).
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+
+# The cache: per process without Redis (development, one server); with
+# REDIS_URL shared by every web process and server (the overview's counts,
+# the API's rate limit). A Redis fault is a cache miss, never an error page
+# (desmigratif/cache.py): short timeouts, and no retries.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "desmigratif.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "desmigratif"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions stay in the database (not cached_db): a sign-out while Redis is
+# down could not delete the cached copy, which would come back with Redis
+# (README, "Shared state on Redis").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "desmigratif.User"
 
@@ -164,7 +224,14 @@ AXES_RESET_ON_SUCCESS = True
 # lock-out page says; trying again while locked does not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "desmigratif.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# The client address (desmigratif.net.client_ip): behind TRUSTED_PROXY_COUNT
+# reverse proxies, each appending the address it was contacted from to
+# X-Forwarded-For, the client is that many addresses from the right; anything
+# further left was sent by the client and may be forged. With 0 the header is
+# ignored. (The variable keeps its old name; the setting may not: django-axes
+# reads a setting AXES_PROXY_COUNT itself, with other rules.)
+TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "desmigratif.net.client_ip"
 AXES_VERBOSE = False
 
 # Sessions end after SESSION_IDLE_MINUTES without a request, and at the latest
@@ -191,8 +258,32 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+# Uploads, error reports and MOU PDFs: in S3-compatible object storage when
+# S3_BUCKET is set (every app server and worker sees them), else in
+# MEDIA_ROOT, which must then be one shared volume (NFS) for several servers.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            # The bucket must be private (block public access): files are
+            # served only through the portal's own views, after the access
+            # check, never by a bucket URL. No ACL is sent: buckets with ACLs
+            # disabled (the default on AWS) refuse uploads that carry one.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         # Hashed, compressed files in production (run collectstatic); plain
         # files from the source folders while developing.
@@ -215,10 +306,31 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: page scripts are static files, data for
+# them travels in json_script blocks or data- attributes (README, "Security headers").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe the health checks over plain HTTP (desmigratif/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+# Searches by a full NIK or No. KK per user and hour, for the roles that see
+# numbers masked: enough for reviewing, far too few to try a 4-digit serial.
+NIK_LOOKUP_PER_HOUR = env_int("NIK_LOOKUP_PER_HOUR", 30)
 
 # The JSON API (/api/v1/): read-only, token-authenticated (tokens are made by
 # administrators in /admin/ or with `manage.py drf_create_token`), scoped like
@@ -234,6 +346,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": "1000/hour"},
+    # Throttling without a token keys on the client address, read as for sign-ins.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Desmigratif API",
@@ -254,6 +368,21 @@ SPECTACULAR_SETTINGS = {
 # temporary file (FILE_UPLOAD_TEMP_DIR, the system's by default) instead of
 # memory, so a 50 MB survey never sits in the web process's memory.
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50)
+# What an upload may hold once unpacked: a small .xlsx can unpack to hundreds
+# of MB ("zip bomb"). Our own export of a 100,000-member survey unpacks to
+# about 82 MB (openpyxl writes every text inline; Excel's files are smaller)
+# and has 2,000,000 cells, so a real survey of 150,000 rows passes.
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 150)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 150_000)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 4_000_000)
+# A running import whose worker has not been heard of for this long has died
+# (the worker beats every sixth of it): it is marked failed, never re-run.
+IMPORT_WORKER_TIMEOUT_SECONDS = env_int("IMPORT_WORKER_TIMEOUT_SECONDS", 180)
+# Error reports hold rejected rows with full NIKs; uploads checked but never
+# confirmed are deleted after IMPORT_UNCONFIRMED_RETENTION_HOURS
+# (villages.import_jobs.purge_import_files, hourly).
+IMPORT_REPORT_RETENTION_DAYS = env_int("IMPORT_REPORT_RETENTION_DAYS", 7)
+IMPORT_UNCONFIRMED_RETENTION_HOURS = env_int("IMPORT_UNCONFIRMED_RETENTION_HOURS", 24)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, stated on purpose
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 # Form fields other than files (uploaded files do not count here).
@@ -265,6 +394,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # at a time. An import may take up to an hour (timeout); retry is longer than
 # the timeout so a slow import is never started twice, and a failed one is
 # not retried (max_attempts 1): the user sees the failure and uploads again.
+# django-q2 counts an attempt only when the worker reports back, so a task
+# whose worker was killed would be delivered again after `retry`: the import
+# tasks claim their job first and do nothing when it is not theirs to run.
 Q_CLUSTER = {
     "name": "desmigratif",
     "orm": "default",
@@ -274,11 +406,27 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "catch_up": False,
 }
+if REDIS_URL:
+    # With Redis the queue is on its broker (shared by every server), not the
+    # database; a Redis that does not answer makes the upload fail at once with
+    # a message (villages.import_jobs.enqueue), not hang.
+    from redis.connection import parse_url
+
+    del Q_CLUSTER["orm"]
+    Q_CLUSTER["redis"] = {**parse_url(REDIS_URL), "socket_connect_timeout": 2}
+# The queue's records of finished jobs are deleted after this many days, and
+# expired sessions every night (desmigratif/schedules.py).
+TASK_RETENTION_DAYS = env_int("TASK_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One key=value line per request (desmigratif.middleware.RequestLogMiddleware):
+        # LOG_REQUESTS=0 silences it (e.g. when the proxy's access log is enough).
+        "desmigratif.requests": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
+    },
 }

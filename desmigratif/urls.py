@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from desmigratif import views
+from desmigratif import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Load balancers and monitoring (no sign-in; exempt from the HTTPS redirect in settings).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(
         "masuk/",
         auth_views.LoginView.as_view(

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from desmigratif.concurrency import VersionedAdminMixin
 from pillars.models import (
     Business,
     Cooperative,
@@ -17,8 +18,9 @@ from pillars.models import (
     Training,
 )
 from pillars.services import check_business_owner, check_members_in_village
+from villages.admin import VillageListFilter
 
-VILLAGE_FILTER = ("village", admin.RelatedOnlyFieldListFilter)
+VILLAGE_FILTER = VillageListFilter
 VILLAGE_SEARCH = ["village__area__name", "village__area__code"]
 
 
@@ -212,7 +214,7 @@ class FollowUpInline(admin.TabularInline):
 
 
 @admin.register(Problem)
-class ProblemAdmin(SimpleHistoryAdmin, VillageRecordAdmin):
+class ProblemAdmin(VersionedAdminMixin, SimpleHistoryAdmin, VillageRecordAdmin):
     list_display = ["title", "village", "pillar", "status", "responsible_agency", "raised_on", "resolved_on"]
     list_filter = ["pillar", "status", VILLAGE_FILTER]
     search_fields = ["title", "description", "proposed_solution", "responsible_agency", *VILLAGE_SEARCH]

@@ -662,8 +662,11 @@ class Problem(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    # Optimistic locking (desmigratif.concurrency): every write moves it on;
+    # a form that carries an older one is refused instead of overwriting.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
     objects = ProblemQuerySet.as_manager()
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from desmigratif.concurrency import claim_version
 from pillars.models import (
     Business,
     Cooperative,
@@ -292,9 +293,13 @@ def problem_create(*, village, user=None, **fields) -> Problem:
 
 
 @transaction.atomic
-def problem_update(*, problem: Problem, user=None, **fields) -> Problem:
+def problem_update(*, problem: Problem, user=None, version: int | None = None, **fields) -> Problem:
     """Change what a problem says. Its status changes with a follow-up
-    (problem_add_follow_up), so each change has a date and an author."""
+    (problem_add_follow_up), so each change has a date and an author.
+    ``version``: the one the form showed; if the problem was saved since (an
+    edit, a follow-up that changed its status), nothing is written
+    (desmigratif.concurrency.EditConflict)."""
+    problem.version = claim_version(Problem, problem.pk, version)
     fields.pop("status", None)
     raised_on = fields.get("raised_on")
     if raised_on and problem.pk and problem.follow_ups.filter(date__lt=raised_on).exists():
@@ -306,10 +311,12 @@ def problem_update(*, problem: Problem, user=None, **fields) -> Problem:
 
 @transaction.atomic
 def problem_add_follow_up(
-    *, problem: Problem, author=None, text, date=None, new_status=""
+    *, problem: Problem, author=None, text, date=None, new_status="", version: int | None = None
 ) -> ProblemFollowUp:
     """Record a step taken on a problem; ``new_status`` (optional) moves the
-    problem on, e.g. to solved, dated by this follow-up."""
+    problem on, e.g. to solved, dated by this follow-up. A status change from a
+    form opened at an older ``version`` of the problem is refused (EditConflict):
+    its author decided on what the problem said then."""
     follow_up = ProblemFollowUp(
         problem=problem,
         author=author,
@@ -319,6 +326,7 @@ def problem_add_follow_up(
     )
     follow_up.full_clean()
     if follow_up.new_status:
+        problem.version = claim_version(Problem, problem.pk, version)
         problem.status = follow_up.new_status
         problem.resolved_on = follow_up.date if follow_up.new_status in Problem.CLOSED_STATUSES else None
         problem.full_clean()

@@ -15,11 +15,21 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from desmigratif.access import can_write_village_records, get_village_for_user
+from desmigratif.concurrency import (
+    EditConflict,
+    conflict_message,
+    create_once,
+    differences,
+    form_token,
+    seen_version,
+    sent_before,
+)
 from pillars import selectors, services
 from pillars.forms import (
     ActivityFilterForm,
@@ -129,6 +139,10 @@ class RecordFormView(VillagePageMixin, FormView):
     list_url = ""  # where to go back to
     add_title = edit_title = ""
     saved_message = gettext_lazy("Saved.")
+    # Records two roles change (problems) carry a version: the update service
+    # takes it and refuses a form opened before someone else's save.
+    versioned = False
+    conflict_version = None
 
     def get_object(self):
         if not hasattr(self, "object"):
@@ -149,16 +163,62 @@ class RecordFormView(VillagePageMixin, FormView):
     def save(self, data):
         if self.get_object() is None:
             return self.create(village=self.village, user=self.request.user, **data)
+        if self.versioned:
+            data = {**data, "version": seen_version(self.request.POST)}
         return self.update(**{self.record_name: self.get_object()}, user=self.request.user, **data)
+
+    def post(self, request, *args, **kwargs):
+        record = self.get_object()
+        if record is None and (url := sent_before(request)):
+            # The same form sent twice (a double click): the first one's record.
+            messages.success(request, self.saved_message)
+            return redirect(url)
+        if record is not None and self.versioned and seen_version(request.POST) not in (None, record.version):
+            return self.conflict()
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:
-            record = self.save(form.service_data())
+            if self.get_object() is None:
+                _record, url = create_once(
+                    self.request, lambda: self.save(form.service_data()), self.get_success_url
+                )
+            else:
+                url = self.get_success_url(self.save(form.service_data()))
+        except EditConflict:
+            return self.conflict()
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.saved_message)
-        return redirect(self.get_success_url(record))
+        return redirect(url)
+
+    def conflict(self):
+        """Someone saved the record after this form was opened: nothing is saved,
+        the user's input is shown again with what is different, and the form
+        now carries the saved version (saving again overwrites on purpose)."""
+        self.__dict__.pop("object", None)
+        record = self.get_object()
+        self.conflict_version = record.version
+        form = self.get_form()
+        messages.error(self.request, conflict_message(self.conflict_subject, self.conflict_details(form)))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    conflict_subject = gettext_lazy("This record")
+
+    def conflict_details(self, form):
+        return differences(form)
+
+    def guard_context(self):
+        """The hidden fields of desmigratif.concurrency for this form."""
+        record = self.get_object()
+        if record is None:
+            return {"form_token": form_token(self.request.POST)}
+        if not self.versioned:
+            return {}
+        # A form shown again after an error keeps the version it was opened at.
+        seen = seen_version(self.request.POST)
+        return {"version": self.conflict_version or seen or record.version}
 
     def form_invalid(self, form):
         messages.error(self.request, NOT_SAVED)
@@ -173,6 +233,7 @@ class RecordFormView(VillagePageMixin, FormView):
             title=self.edit_title if self.get_object() else self.add_title,
             record=self.get_object(),
             cancel_url=self.get_success_url(self.get_object()),
+            **self.guard_context(),
         )
         return context
 
@@ -388,6 +449,16 @@ class ProblemFormView(RecordFormView):
     add_title = gettext_lazy("Add a problem")
     edit_title = gettext_lazy("Edit problem")
     saved_message = gettext_lazy("The problem has been saved.")
+    versioned = True
+    conflict_subject = gettext_lazy("This problem")
+
+    def conflict_details(self, form):
+        # The status is not in this form: it changes with follow-ups.
+        status = _("%(field)s: “%(value)s”") % {
+            "field": capfirst(Problem._meta.get_field("status").verbose_name),
+            "value": self.get_object().get_status_display(),
+        }
+        return [*differences(form), status]
 
     def get_initial(self):
         # "Add" from a pillar's panel chooses that pillar.
@@ -420,6 +491,8 @@ def problem_detail_view(request, code, pk):
             "history": selectors.problem_history(problem=problem),
             "can_edit": can_edit,
             "form": FollowUpForm(problem=problem) if can_edit else None,
+            "version": problem.version,
+            "form_token": form_token(),
         },
     )
 
@@ -429,16 +502,41 @@ def follow_up_add_view(request, code, pk):
     """Add a follow-up to a problem (the problem page embeds this form)."""
     village = get_village_for_user(request.user, code, for_write=True)
     problem = get_object_or_404(village.problems, pk=pk)
+    problem_url = reverse("pillars:problem", kwargs={"code": village.code, "pk": problem.pk})
+    done = _("The follow-up has been added.")
+    if request.method == "POST" and (url := sent_before(request)):
+        # The same form sent twice (a double click): one follow-up.
+        messages.success(request, done)
+        return redirect(url)
     form = FollowUpForm(request.POST or None, problem=problem)
+    seen = seen_version(request.POST)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.problem_add_follow_up(problem=problem, author=request.user, **form.service_data())
+            create_once(
+                request,
+                lambda: services.problem_add_follow_up(
+                    problem=problem, author=request.user, version=seen, **form.service_data()
+                ),
+                lambda _follow_up: problem_url,
+            )
+        except EditConflict:
+            conflict = True
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("The follow-up has been added."))
-            return redirect(reverse("pillars:problem", kwargs={"code": village.code, "pk": problem.pk}))
-    if request.method == "POST":
+            messages.success(request, done)
+            return redirect(problem_url)
+    if conflict:
+        # The status was changed since the form was opened: the user decides again.
+        problem = get_object_or_404(village.problems, pk=pk)
+        form = FollowUpForm(request.POST, problem=problem)
+        status = _("%(field)s: “%(value)s”") % {
+            "field": capfirst(Problem._meta.get_field("status").verbose_name),
+            "value": problem.get_status_display(),
+        }
+        messages.error(request, conflict_message(_("This problem"), [status]))
+    elif request.method == "POST":
         messages.error(request, NOT_SAVED)
     return render(
         request,
@@ -449,5 +547,7 @@ def follow_up_add_view(request, code, pk):
             "tab": "problems",
             "problem": problem,
             "form": form,
+            "version": problem.version if conflict or not seen else seen,
+            "form_token": form_token(request.POST),
         },
     )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from desmigratif.concurrency import VersionedAdminMixin
 from reports.models import NARRATIVE_FIELDS, ProgressReport, ReviewEvent
 
 
@@ -20,7 +21,7 @@ class ReviewEventInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(VersionedAdminMixin, admin.ModelAdmin):
     """Reports are submitted and reviewed in the portal; here an administrator
     may only fix a narrative's typo while a report is not yet accepted.
     Accepted reports are frozen: read-only."""

@@ -82,6 +82,9 @@ class ProgressReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    # Optimistic locking (desmigratif.concurrency): every step moves it on;
+    # a form that carries an older one is refused instead of overwriting.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     objects = ProgressReportQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from desmigratif.access import code_in_scope, role_of
+from desmigratif.concurrency import EditConflict
 from desmigratif.models import Role
 from reports.models import NARRATIVE_FIELDS, ProgressReport, ReviewEvent, quarter_of
 
@@ -92,13 +93,20 @@ def _check_narratives(narratives):
         raise ValidationError(missing)
 
 
-def _locked(report):
-    """The report re-read under a row lock, so two reviewers cannot both act."""
-    return (
+def _locked(report, version=None):
+    """The report re-read under a row lock, so two reviewers cannot both act;
+    with ``version`` (the one the acting page showed) a report changed since is
+    refused (EditConflict): nobody accepts or sends back what they did not read.
+    Its version moves on: every step changes what a reviewer's page showed."""
+    locked = (
         ProgressReport.objects.select_for_update(of=("self",))
         .select_related("village__area__parent__parent__parent")
         .get(pk=report.pk)
     )
+    if version is not None and locked.version != version:
+        raise EditConflict(locked.version)
+    locked.version += 1
+    return locked
 
 
 def _event(report, user, action, reason="", at=None):
@@ -145,9 +153,11 @@ def report_submit(*, village, user, year: int, quarter: int, **narratives: str) 
 
 
 @transaction.atomic
-def report_resubmit(*, report: ProgressReport, user, **narratives: str) -> ProgressReport:
+def report_resubmit(
+    *, report: ProgressReport, user, version: int | None = None, **narratives: str
+) -> ProgressReport:
     """The officer's corrected report after it was sent back; the snapshot is retaken."""
-    report = _locked(report)
+    report = _locked(report, version)
     _check_officer(user, report.village)
     _check_not_frozen(report)
     if report.status != ProgressReport.Status.RETURNED:
@@ -168,10 +178,10 @@ def report_resubmit(*, report: ProgressReport, user, **narratives: str) -> Progr
 
 
 @transaction.atomic
-def report_accept(*, report: ProgressReport, user) -> ProgressReport:
+def report_accept(*, report: ProgressReport, user, version: int | None = None) -> ProgressReport:
     """The regency office passes the report on to the ministry; the ministry's
     acceptance freezes it."""
-    report = _locked(report)
+    report = _locked(report, version)
     _check_reviewer(user, report)
     now = timezone.now()
     if report.status == ProgressReport.Status.SUBMITTED:
@@ -182,20 +192,22 @@ def report_accept(*, report: ProgressReport, user) -> ProgressReport:
         report.accepted_at = now
         action = ReviewEvent.Action.ACCEPTED_BY_MINISTRY
     report.full_clean()
-    report.save(update_fields=["status", "accepted_at"])
+    report.save(update_fields=["status", "accepted_at", "version"])
     _event(report, user, action, at=now)
     return report
 
 
 @transaction.atomic
-def report_send_back(*, report: ProgressReport, user, reason: str) -> ProgressReport:
+def report_send_back(
+    *, report: ProgressReport, user, reason: str, version: int | None = None
+) -> ProgressReport:
     """Back to the officer, with the reason they must act on."""
-    report = _locked(report)
+    report = _locked(report, version)
     _check_reviewer(user, report)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the report is sent back: the officer needs to know.")})
     report.status = ProgressReport.Status.RETURNED
-    report.save(update_fields=["status"])
+    report.save(update_fields=["status", "version"])
     _event(report, user, ReviewEvent.Action.SENT_BACK, reason=reason)
     return report

@@ -10,11 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from desmigratif.access import get_village_for_user, role_of
+from desmigratif.concurrency import (
+    EditConflict,
+    conflict_message,
+    create_once,
+    form_token,
+    seen_version,
+    sent_before,
+)
 from reports import selectors, services
 from reports.forms import NarrativesForm, SendBackForm, SubmitForm
 from reports.models import ProgressReport, ReviewEvent, quarter_of
@@ -35,6 +46,30 @@ def _form_errors(form, error):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _conflict_message(request, pk):
+    """The report as it is now (status, last step), for an action refused
+    because the report changed since the page was opened."""
+    report = _report_or_404(request, pk)
+    details = [
+        _("%(field)s: “%(value)s”")
+        % {
+            "field": capfirst(ProgressReport._meta.get_field("status").verbose_name),
+            "value": report.get_status_display(),
+        }
+    ]
+    last = report.events.select_related("actor").order_by("-at", "-pk").first()
+    if last is not None:
+        details.append(
+            _("last step: %(action)s by %(actor)s, %(when)s")
+            % {
+                "action": last.get_action_display(),
+                "actor": last.actor.get_full_name() or last.actor.get_username(),
+                "when": date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT"),
+            }
+        )
+    return report, conflict_message(_("This report"), details)
 
 
 @login_required
@@ -62,13 +97,21 @@ def report_submit_view(request, code):
     village = get_village_for_user(request.user, code)
     if not services.may_submit(request.user, village):
         raise PermissionDenied
+    if request.method == "POST" and (url := sent_before(request)):
+        # The same form sent twice (a double click): the report it sent.
+        messages.success(request, _("The report has been sent to the regency office."))
+        return redirect(url)
     form = SubmitForm(request.POST or None)
     existing = None
     if request.method == "POST" and form.is_valid():
         year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
         try:
-            report = services.report_submit(
-                village=village, user=request.user, year=year, quarter=quarter, **form.narratives()
+            report, url = create_once(
+                request,
+                lambda: services.report_submit(
+                    village=village, user=request.user, year=year, quarter=quarter, **form.narratives()
+                ),
+                lambda report: reverse("reports:detail", kwargs={"pk": report.pk}),
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -79,7 +122,7 @@ def report_submit_view(request, code):
                 _("The report for %(period)s has been sent to the regency office.")
                 % {"period": report.period},
             )
-            return redirect("reports:detail", pk=report.pk)
+            return redirect(url)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing has been sent."))
     return render(
@@ -91,11 +134,12 @@ def report_submit_view(request, code):
             "form": form,
             "existing": existing,
             "title": _("Submit a progress report"),
+            "form_token": form_token(request.POST),
         },
     )
 
 
-def _detail(request, report, *, send_back_form=None, status=200):
+def _detail(request, report, *, send_back_form=None, status=200, version=None):
     may_review = services.may_review(request.user, report)
     return render(
         request,
@@ -112,6 +156,8 @@ def _detail(request, report, *, send_back_form=None, status=200):
             "may_review": may_review,
             "may_resubmit": services.may_resubmit(request.user, report),
             "send_back_form": send_back_form or (SendBackForm() if may_review else None),
+            # The review forms say which version of the report the reviewer read.
+            "version": version or report.version,
         },
         status=status,
     )
@@ -127,7 +173,10 @@ def report_detail_view(request, pk):
 def report_accept_view(request, pk):
     report = _report_or_404(request, pk)
     try:
-        report = services.report_accept(report=report, user=request.user)
+        report = services.report_accept(report=report, user=request.user, version=seen_version(request.POST))
+    except EditConflict:
+        report, message = _conflict_message(request, pk)
+        messages.error(request, message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -145,9 +194,17 @@ def report_send_back_view(request, pk):
     if role_of(request.user) not in services.REVIEWER_ROLES:
         raise PermissionDenied
     form = SendBackForm(request.POST or None)
+    seen = seen_version(request.POST)
     if request.method == "POST" and form.is_valid():
         try:
-            services.report_send_back(report=report, user=request.user, reason=form.cleaned_data["reason"])
+            services.report_send_back(
+                report=report, user=request.user, reason=form.cleaned_data["reason"], version=seen
+            )
+        except EditConflict:
+            # The reason stays in the form; the page shows the report as it is now.
+            report, message = _conflict_message(request, pk)
+            messages.error(request, message)
+            return _detail(request, report, send_back_form=form)
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 messages.error(request, " ".join(error.messages))
@@ -158,14 +215,20 @@ def report_send_back_view(request, pk):
             return redirect("reports:detail", pk=report.pk)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; the report has not been sent back."))
-        return _detail(request, report, send_back_form=form)
+        return _detail(request, report, send_back_form=form, version=seen)
     if not services.may_review(request.user, report):
         messages.error(request, _("This report is not waiting for your review."))
         return redirect("reports:detail", pk=report.pk)
     return render(
         request,
         "reports/send_back_form.html",
-        {"village": report.village, "area_path": report.village.area.path(), "report": report, "form": form},
+        {
+            "village": report.village,
+            "area_path": report.village.area.path(),
+            "report": report,
+            "form": form,
+            "version": report.version,
+        },
     )
 
 
@@ -178,15 +241,23 @@ def report_resubmit_view(request, pk):
         messages.error(request, _("Only a report that was sent back can be resubmitted."))
         return redirect("reports:detail", pk=report.pk)
     form = NarrativesForm(request.POST or None, instance=report)
+    seen = seen_version(request.POST)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.report_resubmit(report=report, user=request.user, **form.narratives())
+            services.report_resubmit(report=report, user=request.user, version=seen, **form.narratives())
+        except EditConflict:
+            conflict = True
         except ValidationError as error:
             _form_errors(form, error)
         else:
             messages.success(request, _("The corrected report has been sent to the regency office again."))
             return redirect("reports:detail", pk=report.pk)
-    if request.method == "POST":
+    if conflict:
+        report, message = _conflict_message(request, pk)
+        form = NarrativesForm(request.POST, instance=report)
+        messages.error(request, message)
+    elif request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing has been sent."))
     return render(
         request,
@@ -198,6 +269,7 @@ def report_resubmit_view(request, pk):
             "report": report,
             "last_sent_back": selectors.last_reason(report),
             "title": _("Correct and resubmit the report for %(period)s") % {"period": report.period},
+            "version": report.version if conflict or not seen else seen,
         },
     )
 

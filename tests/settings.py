@@ -22,3 +22,9 @@ WHITENOISE_AUTOREFRESH = True
 
 # Background jobs run at once, inside the request or command that queues them.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+
+# A stand-in for the read replica: the same test database through a second
+# connection. Reads go to it only in the router tests (tests/test_replica.py
+# turns REPLICA_READS on); everywhere else every query is on "default".
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
+REPLICA_READS = False

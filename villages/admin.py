@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from desmigratif.concurrency import VersionedAdminMixin, claim_version
 from villages.forms import VillageAdminForm
 from villages.models import Area, AreaLevel, Household, IdNumberAccess, Member, PartnerInstitution, Village
 
@@ -15,6 +16,8 @@ class AreaAdmin(admin.ModelAdmin):
     ordering = ["code"]
     show_full_result_count = False
     autocomplete_select_related = ["parent__parent"]
+    # A plain select would list all 91,605 areas on every area page.
+    autocomplete_fields = ["parent"]
 
     def has_add_permission(self, request):
         # Areas come from the official files (manage.py load_areas), not by hand.
@@ -32,13 +35,37 @@ class AreaAdmin(admin.ModelAdmin):
         return queryset, may_have_duplicates
 
 
+class VillageListFilter(admin.SimpleListFilter):
+    """"By village" in a change list: the villages that have records there, in
+    one query. (RelatedOnlyFieldListFilter asked once per village for its name,
+    and its links, ?village__area__exact=..., were refused by the admin with
+    400, because a village's key is its area.)"""
+
+    title = _("village")
+    parameter_name = "village"
+
+    def lookups(self, request, model_admin):
+        present = model_admin.get_queryset(request).order_by().values("village")
+        rows = (
+            Village.objects.filter(pk__in=present)
+            .order_by("area__name", "area_id")
+            .values_list("area_id", "area__name")
+        )
+        return [(code, f"{name} ({code})") for code, name in rows]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(village_id=self.value())
+        return queryset
+
+
 class PartnerInline(admin.TabularInline):
     model = PartnerInstitution
     extra = 0
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = VillageAdminForm
     list_display = ["area", "regency_name", "cohort_year", "status"]
     list_filter = ["status", "cohort_year"]
@@ -72,9 +99,9 @@ class MemberInline(admin.StackedInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["no_kk", "village", "dusun", "rt", "rw", "updated_at"]
-    list_filter = [("village", admin.RelatedOnlyFieldListFilter), "members__migration_status"]
+    list_filter = [VillageListFilter, "members__migration_status"]
     search_fields = ["no_kk", "members__nik", "members__name", "village__area__name"]
     list_select_related = ["village__area"]
     autocomplete_fields = ["village"]
@@ -91,6 +118,11 @@ class MemberAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["household"]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A member is part of its household's form: open ones notice the change.
+        claim_version(Household, obj.household_id)
+
 
 @admin.register(IdNumberAccess)
 class IdNumberAccessAdmin(admin.ModelAdmin):
@@ -98,6 +130,7 @@ class IdNumberAccessAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     list_select_related = ["user", "village__area", "member"]
     date_hierarchy = "at"
+    raw_id_fields = ["user", "member", "village"]
 
     def has_add_permission(self, request):
         return False

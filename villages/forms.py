@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from villages.countries import destination_choices
-from villages.identity import clean_kk, clean_nik
+from villages.identity import clean_kk, clean_nik, is_masked, mask_id_number
 from villages.models import Household, Member, PartnerInstitution, Village
 
 PRODUCT_SEPARATOR = ";"
@@ -22,7 +22,8 @@ class LeadingProductsFormMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance and not self.is_bound:
+        # Also when bound: changed_data compares the posted text with it (edit conflicts).
+        if self.instance:
             self.initial["leading_products"] = f"{PRODUCT_SEPARATOR} ".join(
                 self.instance.leading_products or []
             )
@@ -161,7 +162,38 @@ class DateInput(forms.DateInput):
 ID_NUMBER_INPUT_LENGTH = 32
 
 
-class HouseholdForm(forms.ModelForm):
+class MaskedIdNumberMixin:
+    """For users who see NIK and No. KK masked (desmigratif.access.sees_full_id_numbers):
+    the registered number is shown masked in the form, the mask posted back
+    unchanged keeps it, and a whole new number replaces it (checked as usual)."""
+
+    id_number_field = ""
+
+    def __init__(self, *args, full_ids=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.full_ids = full_ids
+        self.registered_number = getattr(self.instance, self.id_number_field) if self.instance.pk else ""
+        if not full_ids and self.registered_number:
+            self.initial[self.id_number_field] = mask_id_number(self.registered_number)
+
+    def clean_masked_id_number(self, clean, label):
+        value = self.cleaned_data[self.id_number_field]
+        if not self.full_ids and self.registered_number:
+            if "".join(value.split()) == mask_id_number(self.registered_number):
+                return self.registered_number
+            if is_masked(value):
+                raise ValidationError(
+                    _(
+                        "%(label)s is shown masked: leave it as it is to keep the registered number, "
+                        "or type the whole new number (16 digits)."
+                    )
+                    % {"label": label},
+                    code="masked",
+                )
+        return clean(value)
+
+
+class HouseholdForm(MaskedIdNumberMixin, forms.ModelForm):
     no_kk = forms.CharField(
         label=_("Family card number (No. KK)"),
         max_length=ID_NUMBER_INPUT_LENGTH,
@@ -185,8 +217,10 @@ class HouseholdForm(forms.ModelForm):
             ),
         )
 
+    id_number_field = "no_kk"
+
     def clean_no_kk(self):
-        return clean_kk(self.cleaned_data["no_kk"])
+        return self.clean_masked_id_number(clean_kk, _("Family card number (No. KK)"))
 
     def validate_unique(self):
         try:
@@ -199,7 +233,7 @@ class HouseholdForm(forms.ModelForm):
             self._update_errors(error)
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(MaskedIdNumberMixin, forms.ModelForm):
     nik = forms.CharField(
         label=_("NIK"),
         max_length=ID_NUMBER_INPUT_LENGTH,
@@ -286,8 +320,10 @@ class MemberForm(forms.ModelForm):
             Row(Column("schooling", css_class="col-md-4"), Column("caregiver", css_class="col-md-8")),
         )
 
+    id_number_field = "nik"
+
     def clean_nik(self):
-        return clean_nik(self.cleaned_data["nik"])
+        return self.clean_masked_id_number(clean_nik, _("NIK"))
 
     def validate_unique(self):
         try:

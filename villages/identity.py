@@ -152,8 +152,20 @@ def nik_district_code(nik):
     return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
 
 
+# Digits 1-6 (the area) are all a masked number shows: digits 7-12 follow from
+# the date of birth and sex shown beside a NIK, so the serial (13-16) is the
+# only secret and is never shown, nor any digit after the area.
+MASK_SHOWN_DIGITS = 6
+
+
 def mask_id_number(number):
-    """3524071205900001 -> 3524••••••••0001"""
-    if not number or len(number) < 8:
+    """3524071205900001 -> 352407••••••••••"""
+    if not number:
         return number
-    return f"{number[:4]}{MASK_CHAR * (len(number) - 8)}{number[-4:]}"
+    shown = number[:MASK_SHOWN_DIGITS] if len(number) > MASK_SHOWN_DIGITS else ""
+    return f"{shown}{MASK_CHAR * (len(number) - len(shown))}"
+
+
+def is_masked(text):
+    """True for a value that is a masked number (as a masked form shows it)."""
+    return MASK_CHAR in (text or "")

@@ -9,12 +9,21 @@ of it or nothing. The task functions run in the worker (``manage.py
 qcluster``), or at once in tests (Q_CLUSTER["sync"]).
 
 The command line calls import_file directly, without a job.
+
+A job runs once. django-q2 counts an attempt only when the worker reports
+back, so it delivers again a task whose worker was killed; each task
+therefore first claims its job (an atomic update from the state the task
+expects) and does nothing when the job is not there. While it runs, the task
+beats a heartbeat on the job; a job whose heartbeat stopped is marked failed
+(fail_if_stale), and only its user starts again, with a fresh upload.
 """
 
 import codecs
+import contextlib
 import datetime
 import logging
 import tempfile
+import threading
 import time
 import zipfile
 from collections import defaultdict
@@ -24,7 +33,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
@@ -32,6 +43,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from villages import household_format as hf
 from villages import imports
@@ -48,6 +61,13 @@ ROW_COLUMN = "baris"
 PROGRESS_INTERVAL = 1.0
 # A running job not heard of for this long after the time limit has died.
 STALE_MARGIN = 300
+# Problems kept in the job's report (the page shows them): the error report
+# file has all of them, so no stored value grows with the file.
+MAX_STORED_ERRORS = 500
+# Files in MEDIA_ROOT/imports/ that no job names are deleted once older than
+# this (an upload is written a moment before its job is saved).
+ORPHAN_GRACE = datetime.timedelta(hours=1)
+IMPORTS_FOLDER = "imports"
 READ_CHUNK = 1024 * 1024
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -366,8 +386,45 @@ def import_job_create(*, user, kind, uploaded_file, language=None) -> ImportJob:
     job.file.save(job.original_name, uploaded_file, save=False)
     job.save()
     job_id = job.pk
-    transaction.on_commit(lambda: async_task(check_import_job, job_id))
+    transaction.on_commit(lambda: enqueue(check_import_job, job_id, on_refused=_forget_upload))
     return job
+
+
+class QueueUnavailable(ValidationError):
+    """The job queue (Redis) did not take the task."""
+
+
+def enqueue(task, job_id, *, on_refused):
+    """Queue a task for a job. When the queue's broker cannot be reached,
+    ``on_refused(job_id)`` undoes what the task was queued for and
+    QueueUnavailable tells the user, so nothing waits for a task that will
+    never run."""
+    try:
+        async_task(task, job_id)
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        logger.warning("Import job %s not queued: %s", job_id, error)
+        on_refused(job_id)
+        raise QueueUnavailable(
+            _("The import queue cannot be reached at the moment. Please try again in a few minutes."),
+            code="queue_unavailable",
+        ) from error
+
+
+def _forget_upload(job_id):
+    # The upload was refused as a whole: its file (NIKs) is not kept, and the
+    # user uploads it again later.
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+
+
+def _unconfirm(job_id):
+    # Back to "checked": the file is still there and the user can confirm again.
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.WRITING).update(
+        status=ImportJob.Status.CHECKED, confirmed_at=None, updated_at=timezone.now()
+    )
 
 
 def can_confirm(job) -> bool:
@@ -391,31 +448,108 @@ def import_job_confirm(*, job: ImportJob) -> None:
         raise ValidationError(_("This import cannot be written."), code="not_confirmable")
     confirmed = ImportJob.objects.filter(
         pk=job.pk, status=ImportJob.Status.CHECKED, confirmed_at__isnull=True
-    ).update(status=ImportJob.Status.WRITING, confirmed_at=timezone.now(), rows_done=0, rows_total=None)
+    ).update(
+        status=ImportJob.Status.WRITING,
+        confirmed_at=timezone.now(),
+        heartbeat_at=None,  # not claimed yet: see _claim
+        rows_done=0,
+        rows_total=None,
+    )
     if not confirmed:
         raise ValidationError(_("This import has already been confirmed."), code="already_confirmed")
     job_id = job.pk
-    transaction.on_commit(lambda: async_task(write_import_job, job_id))
+    transaction.on_commit(lambda: enqueue(write_import_job, job_id, on_refused=_unconfirm))
+
+
+def heartbeat_interval():
+    return max(1.0, settings.IMPORT_WORKER_TIMEOUT_SECONDS / 6)
+
+
+def _stale_limits(now):
+    """Running jobs whose worker is gone: a heartbeat older than
+    IMPORT_WORKER_TIMEOUT_SECONDS, or, for a job never claimed by a task
+    that beats (queued for writing, or left by an older version), no change
+    for longer than the queue's time limit. (dead, forgotten) times."""
+    dead = now - datetime.timedelta(seconds=settings.IMPORT_WORKER_TIMEOUT_SECONDS)
+    forgotten = now - datetime.timedelta(seconds=settings.Q_CLUSTER.get("timeout", 3600) + STALE_MARGIN)
+    return dead, forgotten
+
+
+def _stale_jobs(now):
+    dead, forgotten = _stale_limits(now)
+    return ImportJob.objects.filter(status__in=(ImportJob.Status.CHECKING, ImportJob.Status.WRITING)).filter(
+        Q(heartbeat_at__lt=dead) | Q(heartbeat_at__isnull=True, updated_at__lt=forgotten)
+    )
+
+
+def _is_stale(job, now):
+    if job.status not in (ImportJob.Status.CHECKING, ImportJob.Status.WRITING):
+        return False
+    dead, forgotten = _stale_limits(now)
+    if job.heartbeat_at is not None:
+        return job.heartbeat_at < dead
+    return job.updated_at < forgotten
+
+
+def _stopped_message(job):
+    with translation.override(job.language):
+        if job.status == ImportJob.Status.WRITING:
+            return _(
+                "The worker stopped while writing this file. Nothing was written, and the import will "
+                "not start again by itself: upload the file again to check it afresh."
+            )
+        return _(
+            "The worker stopped while checking this file, and the check will not start again by "
+            "itself: upload the file again."
+        )
 
 
 def fail_if_stale(job) -> bool:
-    """A job still checking or writing long after the worker's time limit was
-    stopped from outside (the worker killed it at the timeout, or the worker
-    itself was stopped): mark it failed so its page stops waiting. Its write
-    transaction, if any, was rolled back with the process."""
-    limit = settings.Q_CLUSTER.get("timeout", 3600) + STALE_MARGIN
-    if job.status not in (ImportJob.Status.CHECKING, ImportJob.Status.WRITING):
+    """A job whose worker died (killed, out of memory, the server restarted)
+    is marked failed as soon as its heartbeat is overdue, so its page stops
+    waiting and the queue's later delivery of the task finds nothing to do
+    (see _claim). Its write transaction, if any, died with the process."""
+    if not _is_stale(job, timezone.now()):
         return False
-    if job.updated_at > timezone.now() - datetime.timedelta(seconds=limit):
-        return False
-    with translation.override(job.language):
-        error = _("The import stopped without finishing (it took too long, or the worker was stopped).")
-    marked = ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
-        status=ImportJob.Status.FAILED, error=error, updated_at=timezone.now()
-    )
+    marked = ImportJob.objects.filter(
+        pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at, updated_at=job.updated_at
+    ).update(status=ImportJob.Status.FAILED, error=_stopped_message(job), updated_at=timezone.now())
     if marked:
         job.refresh_from_db()
+        _discard_files(job)
     return bool(marked)
+
+
+class Heartbeat:
+    """Beats the job's heartbeat from a thread of its own while the task
+    runs, also through the long steps that report no progress (lookups, the
+    write); stops when the task ends. A beat that fails (the database busy
+    for a moment) is skipped: the next one follows."""
+
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"import-{job_id}-heartbeat", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self):
+        try:
+            while not self.stop.wait(heartbeat_interval()):
+                try:
+                    ImportJob.objects.filter(pk=self.job_id, status__in=ImportJob.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:
+                    logger.warning("Import job %s: heartbeat skipped", self.job_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 class JobProgress:
@@ -431,15 +565,10 @@ class JobProgress:
         if now - self.last < PROGRESS_INTERVAL and (total is None or done < total):
             return
         self.last = now
+        stamp = timezone.now()
         ImportJob.objects.filter(pk=self.job_id).update(
-            rows_done=done, rows_total=total, updated_at=timezone.now()
+            rows_done=done, rows_total=total, updated_at=stamp, heartbeat_at=stamp
         )
-
-
-def _update(job, **fields):
-    for name, value in fields.items():
-        setattr(job, name, value)
-    job.save(update_fields=[*fields, "updated_at"])
 
 
 def check_import_job(job_id):
@@ -452,11 +581,33 @@ def write_import_job(job_id):
     _run_job(job_id, write=True)
 
 
+def _claim(job_id, *, write):
+    """Take the job for this delivery of the task: an atomic move from the
+    state the task expects (uploaded; confirmed and not yet taken) to the
+    running state with a first heartbeat. A second delivery (django-q2's
+    retry of a task whose worker died) finds it taken, finished or failed,
+    and gets None: an import never runs twice by itself."""
+    now = timezone.now()
+    if write:
+        expected = {"status": ImportJob.Status.WRITING, "heartbeat_at__isnull": True}
+        running = ImportJob.Status.WRITING
+    else:
+        expected = {"status": ImportJob.Status.UPLOADED}
+        running = ImportJob.Status.CHECKING
+    claimed = ImportJob.objects.filter(pk=job_id, **expected).update(
+        status=running, heartbeat_at=now, updated_at=now, rows_done=0, rows_total=None, error=""
+    )
+    if not claimed:
+        logger.warning("Import job %s is not waiting to be %s: not run again", job_id, running)
+        return None
+    return ImportJob.objects.select_related("user").get(pk=job_id)
+
+
 def _run_job(job_id, *, write):
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
-    running = ImportJob.Status.WRITING if write else ImportJob.Status.CHECKING
-    _update(job, status=running, rows_done=0, rows_total=None, error="")
-    with translation.override(job.language):
+    job = _claim(job_id, write=write)
+    if job is None:
+        return
+    with translation.override(job.language), Heartbeat(job.pk):
         try:
             with job.file.open("rb") as stored:
                 report = import_file(
@@ -467,25 +618,27 @@ def _run_job(job_id, *, write):
                     filename=job.original_name,
                     progress=JobProgress(job.pk),
                 )
+            if not report.ok:
+                # Written while the upload is still there to be read again.
+                _save_error_report(job, report)
         except (ValidationError, PermissionDenied) as error:
-            # The file cannot be read, or the user may no longer import: the
-            # user is told why; nothing was written.
-            _update(job, status=ImportJob.Status.FAILED, error=message_of(error) or _("You may not import."))
-            _release_upload(job)
+            # The file cannot be read or holds more than an import may, or
+            # the user may no longer import: the user is told why; nothing
+            # was written.
+            _fail(job, message_of(error) or _("You may not import."))
             return
         except Exception as error:
             # A fault of the portal, not of the file: recorded on the job (and
-            # by django-q with its traceback), then raised again. The file is
-            # kept so the fault can be reproduced.
+            # by django-q with its traceback), then raised again. The upload
+            # holds NIKs, so it goes too: the user uploads again.
             logger.exception("Import job %s failed", job_id)
-            _update(
+            _fail(
                 job,
-                status=ImportJob.Status.FAILED,
-                error=_("The import stopped because of an error in the portal (%(error)s).")
+                _("The import stopped because of an error in the portal (%(error)s).")
                 % {"error": f"{type(error).__name__}: {error}"},
             )
             raise
-        job.report = report.as_dict()
+        job.report = stored_report(report)
         job.rows_total = report.total_rows
         job.rows_done = report.total_rows
         if report.written:
@@ -494,11 +647,35 @@ def _run_job(job_id, *, write):
             # A check, or a write whose new check found problems (someone
             # registered one of these NIKs meanwhile): nothing written.
             job.status = ImportJob.Status.CHECKED
-        job.save(update_fields=["report", "rows_total", "rows_done", "status", "updated_at"])
-        if not report.ok:
-            _save_error_report(job)
+        job.save(update_fields=["report", "rows_total", "rows_done", "status", "error_report", "updated_at"])
     if not can_confirm(job):
         _release_upload(job)
+
+
+def stored_report(report):
+    """The report as the job keeps it: the counts and the first
+    MAX_STORED_ERRORS problems (the page shows those; the error report has
+    every one), so its size does not grow with the file."""
+    stored = report.as_dict()
+    stored["errors_in_report"] = len(report.errors)
+    stored["errors"] = stored["errors"][:MAX_STORED_ERRORS]
+    return stored
+
+
+def _fail(job, error):
+    """Failed at once: the page says why, and the files holding the file's
+    NIKs (the upload, an error report) are deleted."""
+    job.status = ImportJob.Status.FAILED
+    job.error = error
+    job.save(update_fields=["status", "error", "updated_at"])
+    _discard_files(job)
+
+
+def _discard_files(job):
+    if job.error_report:
+        job.error_report.delete(save=False)
+        job.save(update_fields=["error_report", "updated_at"])
+    _release_upload(job)
 
 
 def _release_upload(job):
@@ -510,41 +687,119 @@ def _release_upload(job):
         job.save(update_fields=["file", "updated_at"])
 
 
+# Retention -----------------------------------------------------------------
+
+
+@dataclass
+class PurgeResult:
+    stale_jobs: int = 0
+    error_reports: int = 0
+    unconfirmed_uploads: int = 0
+    failed_job_files: int = 0
+    orphans: int = 0
+
+
+def purge_import_files(now=None) -> PurgeResult:
+    """Delete what imports leave on disk once it is no longer needed: uploads
+    and error reports hold full NIKs. Run hourly by django-q2 (desmigratif.schedules)
+    and by ``manage.py purge_import_files``.
+
+    - jobs whose worker died are marked failed (fail_if_stale);
+    - error reports older than IMPORT_REPORT_RETENTION_DAYS;
+    - uploads checked but not confirmed within IMPORT_UNCONFIRMED_RETENTION_HOURS;
+    - the files of failed jobs (normally gone at the failure already);
+    - files under MEDIA_ROOT/imports/ that no job names."""
+    now = now or timezone.now()
+    result = PurgeResult()
+    for job in _stale_jobs(now):
+        result.stale_jobs += fail_if_stale(job)
+    reports_before = now - datetime.timedelta(days=settings.IMPORT_REPORT_RETENTION_DAYS)
+    for job in ImportJob.objects.exclude(error_report="").filter(created_at__lt=reports_before):
+        job.error_report.delete(save=False)
+        job.save(update_fields=["error_report", "updated_at"])
+        result.error_reports += 1
+    unconfirmed_before = now - datetime.timedelta(hours=settings.IMPORT_UNCONFIRMED_RETENTION_HOURS)
+    unconfirmed = ImportJob.objects.exclude(file="").filter(
+        status=ImportJob.Status.CHECKED, confirmed_at__isnull=True, updated_at__lt=unconfirmed_before
+    )
+    for job in unconfirmed:
+        _release_upload(job)
+        result.unconfirmed_uploads += 1
+    failed = ImportJob.objects.filter(status=ImportJob.Status.FAILED).exclude(file="", error_report="")
+    for job in failed:
+        _discard_files(job)
+        result.failed_job_files += 1
+    result.orphans = _delete_orphans(now - ORPHAN_GRACE)
+    return result
+
+
+def _stored_files(folder):
+    directories, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _stored_files(f"{folder}/{directory}")
+
+
+def _delete_orphans(before):
+    if not default_storage.exists(IMPORTS_FOLDER):
+        return 0
+    named = set()
+    for upload, report in ImportJob.objects.values_list("file", "error_report").iterator():
+        named.update((upload, report))
+    deleted = 0
+    for name in _stored_files(IMPORTS_FOLDER):
+        if name not in named and default_storage.get_modified_time(name) < before:
+            default_storage.delete(name)
+            deleted += 1
+    return deleted
+
+
 # The error report --------------------------------------------------------------
 
 
-def error_report_rows(report, sheet):
+def error_report_rows(report, open_sheet):
     """The columns and rows of the error report: the rejected rows as read from
     the file, with their row number and reasons. Problems of the header (row
-    1) come first, on a row of their own."""
+    1) come first, on a row of their own. ``report`` is the ImportReport
+    (every problem); ``open_sheet`` reads the file afresh (SheetRows). The
+    rows are generated one at a time: the file is read twice, first for the
+    columns, never held whole."""
     reasons = defaultdict(list)
-    for row, column, message in report["errors"]:
-        reasons[row].append(f"{column}: {message}" if column else message)
+    for error in report.errors:
+        column, message = error.column, error.message
+        reasons[error.row].append(f"{column}: {message}" if column else message)
+    sheet = open_sheet()
     columns = list(sheet.columns)
-    rows = []
-    if 1 in reasons:
-        rows.append({ROW_COLUMN: 1, ERROR_COLUMN: "; ".join(reasons[1])})
     for number, values in sheet:
         if number in reasons:
-            for key in values:
-                if key not in columns:
-                    columns.append(key)  # data under no header, kept under its letter
-            rows.append({**values, ROW_COLUMN: number, ERROR_COLUMN: "; ".join(reasons[number])})
-    return [*columns, ROW_COLUMN, ERROR_COLUMN], rows
+            # Data under no header, kept under its column letter.
+            columns.extend(key for key in values if key not in columns)
+
+    def rows():
+        if 1 in reasons:
+            yield {ROW_COLUMN: 1, ERROR_COLUMN: "; ".join(reasons[1])}
+        for number, values in open_sheet():
+            if number in reasons:
+                yield {**values, ROW_COLUMN: number, ERROR_COLUMN: "; ".join(reasons[number])}
+
+    return [*columns, ROW_COLUMN, ERROR_COLUMN], rows()
 
 
-def _save_error_report(job):
+def _save_error_report(job, report):
     """Write the error report to a file of the job (while the uploaded file is
     still there to be read again)."""
     sheet_spec = SHEETS[job.kind]
-    with job.file.open("rb") as stored:
-        sheet = read_rows(getattr(stored, "file", stored), filename=job.original_name)
-        columns, rows = error_report_rows(job.report, sheet)
-    with tempfile.TemporaryFile() as stream:
+    with contextlib.ExitStack() as files, tempfile.TemporaryFile() as stream:
+
+        def open_sheet():
+            stored = files.enter_context(job.file.storage.open(job.file.name, "rb"))
+            return read_rows(getattr(stored, "file", stored), filename=job.original_name)
+
+        columns, rows = error_report_rows(report, open_sheet)
         write_xlsx(rows, columns, stream, f"{ERROR_COLUMN}-{sheet_spec.slug}")
         stream.seek(0)
         job.error_report.save(f"{ERROR_COLUMN}-{job.pk}.xlsx", File(stream), save=False)
-    job.save(update_fields=["error_report", "updated_at"])
 
 
 # Templates -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -37,6 +38,7 @@ from villages.import_jobs import (
     SHEETS,
     SHEETS_BY_SLUG,
     XLSX_CONTENT_TYPE,
+    QueueUnavailable,
     can_confirm,
     check_file_content,
     fail_if_stale,
@@ -112,9 +114,15 @@ class ImportUploadForm(forms.Form):
             for sheet in SHEETS.values()
         ]
         self.fields["file"].help_text = _(
-            "An Excel workbook (.xlsx) or a CSV file (.csv, UTF-8), at most %(limit)s MB. "
+            "An Excel workbook (.xlsx) or a CSV file (.csv, UTF-8), at most %(limit)s MB, "
+            "%(unpacked)s MB once unpacked, %(rows)s rows and %(cells)s cells. "
             "Start from the template of the sheet (see Templates on this page)."
-        ) % {"limit": settings.IMPORT_MAX_UPLOAD_MB}
+        ) % {
+            "limit": settings.IMPORT_MAX_UPLOAD_MB,
+            "unpacked": settings.IMPORT_MAX_UNPACKED_MB,
+            "rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
+            "cells": number_format(settings.IMPORT_MAX_CELLS, force_grouping=True),
+        }
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
         if too_large:
             # The upload was stopped at the limit: say so, not "required".
@@ -153,11 +161,16 @@ def _upload(request, limiter):
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES, too_large=limiter.exceeded)
         if form.is_valid():
-            job = import_job_create(
-                user=request.user, kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"]
-            )
-            return redirect("villages:import_detail", pk=job.pk)
-        messages.error(request, _("Please correct the errors below; nothing has been imported."))
+            try:
+                job = import_job_create(
+                    user=request.user, kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"]
+                )
+            except QueueUnavailable as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                return redirect("villages:import_detail", pk=job.pk)
+        else:
+            messages.error(request, _("Please correct the errors below; nothing has been imported."))
     else:
         available = [sheet.kind for sheet in SHEETS.values() if sheet.available]
         form = ImportUploadForm(initial={"kind": request.GET.get("jenis") or next(iter(available), None)})
@@ -176,6 +189,8 @@ def progress_text(job):
         return job.get_status_display()
     if job.status == ImportJob.Status.UPLOADED:
         return _("Waiting for the check to start…")
+    if job.status == ImportJob.Status.WRITING and job.heartbeat_at is None:
+        return _("Waiting for the write to start…")
     verb = _("Writing") if job.status == ImportJob.Status.WRITING else _("Checking")
     if job.rows_total:
         return _("%(verb)s: %(done)s of %(total)s rows") % {
@@ -194,12 +209,23 @@ def progress_text(job):
 def _result_context(job, user):
     report = job.report or {}
     errors = report.get("errors", [])
+    # The job keeps the first problems only (import_jobs.MAX_STORED_ERRORS)
+    # and their number; older reports kept all of them.
+    error_count = report.get("error_count", len(errors))
     return {
         "report": report,
         "shown_errors": errors[:MAX_SHOWN_ERRORS],
-        "more_errors": max(0, len(errors) - MAX_SHOWN_ERRORS),
+        "more_errors": max(0, error_count - MAX_SHOWN_ERRORS),
         "max_shown_errors": MAX_SHOWN_ERRORS,
         "can_confirm": can_confirm(job) and job.user_id == user.pk,
+        # Checked cleanly but not confirmed in time: the upload was deleted
+        # (import_jobs.purge_import_files).
+        "upload_expired": job.status == ImportJob.Status.CHECKED
+        and not job.file
+        and not job.confirmed_at
+        and report.get("created", 0) + report.get("updated", 0) > 0
+        and not errors,
+        "unconfirmed_hours": settings.IMPORT_UNCONFIRMED_RETENTION_HOURS,
         "nothing_to_write": bool(report)
         and not errors
         and not report.get("missing_columns")
@@ -207,6 +233,8 @@ def _result_context(job, user):
     }
 
 
+# The result page may list rows of the uploaded file: no cache keeps a copy.
+@never_cache
 @login_required
 def import_detail_view(request, pk):
     job = _job_for_user(request.user, pk)

@@ -45,6 +45,10 @@ from villages.models import Area, AreaLevel, Household, Member, PartnerInstituti
 LOOKUP_BATCH = 5000
 WRITE_BATCH = 2000
 MAX_REPORTED_WARNINGS = 200
+# Problems kept with their reason (the error report lists them): all of
+# them are counted, but a file of garbage would otherwise keep a reason for
+# each of its millions of cells in memory.
+MAX_KEPT_ERRORS = 20_000
 
 SHEET_LABELS = {
     "households": gettext_lazy("Household survey (pendataan-rumah-tangga)"),
@@ -53,7 +57,7 @@ SHEET_LABELS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class RowError:
     row: int
     column: str | None
@@ -72,21 +76,26 @@ class ImportReport:
     unknown_columns: list = field(default_factory=list)
     missing_columns: list = field(default_factory=list)
     written: bool = False
+    error_count: int = 0  # every problem; ``errors`` keeps the first MAX_KEPT_ERRORS
+    rejected_row_numbers: set = field(default_factory=set)
 
     @property
     def rejected_rows(self):
-        return sorted({error.row for error in self.errors})
+        return sorted(self.rejected_row_numbers)
 
     @property
     def rejected(self):
-        return len(self.rejected_rows)
+        return len(self.rejected_row_numbers)
 
     @property
     def ok(self):
-        return not self.errors and not self.missing_columns
+        return not self.error_count and not self.missing_columns
 
     def reject(self, row, column, message):
-        self.errors.append(RowError(row, column, str(message)))
+        self.error_count += 1
+        self.rejected_row_numbers.add(row)
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(RowError(row, column, str(message)))
 
     def as_dict(self):
         return {
@@ -97,6 +106,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [[e.row, e.column, e.message] for e in self.errors],
+            "error_count": self.error_count,
             "warnings": self.warnings,
             "unknown_columns": self.unknown_columns,
             "missing_columns": self.missing_columns,
@@ -483,8 +493,15 @@ class HouseholdSurveyImport(SheetImport):
                 **history,
             )
         # A household whose members changed counts as changed (the list shows it first).
+        # Every changed household's version moves on, so a household form opened
+        # before the import refuses to overwrite it (desmigratif.concurrency).
         for batch in _batches(plan["members_changed_in"], LOOKUP_BATCH):
-            Household.objects.filter(no_kk__in=batch).update(updated_at=timezone.now())
+            Household.objects.filter(no_kk__in=batch).update(
+                updated_at=timezone.now(), version=F("version") + 1
+            )
+        changed = [h.pk for h in plan["changed_households"] if h.no_kk not in plan["members_changed_in"]]
+        for batch in _batches(changed, LOOKUP_BATCH):
+            Household.objects.filter(pk__in=batch).update(version=F("version") + 1)
 
 
 # Writing with COPY -----------------------------------------------------------
@@ -892,6 +909,9 @@ class VillageProfileImport(_RowSheetImport):
         for village in plan["update"]:
             village.updated_at = now  # bulk_update does not apply auto_now
         Village.objects.bulk_update(plan["update"], [*fields, "updated_at"], batch_size=WRITE_BATCH)
+        # Open profile forms notice the import (desmigratif.concurrency).
+        for batch in _batches([v.pk for v in plan["update"]], LOOKUP_BATCH):
+            Village.objects.filter(pk__in=batch).update(version=F("version") + 1)
 
 
 class PartnersImport(_RowSheetImport):
@@ -961,6 +981,10 @@ class PartnersImport(_RowSheetImport):
         PartnerInstitution.objects.bulk_create(plan["create"], batch_size=WRITE_BATCH)
         fields = ["name", "kind", *(f"supports_pillar_{n}" for n in (1, 2, 3, 4))]
         PartnerInstitution.objects.bulk_update(plan["update"], fields, batch_size=WRITE_BATCH)
+        # The partners are part of the village profile form: open ones notice.
+        villages = sorted({p.village_id for p in [*plan["create"], *plan["update"]]})
+        for batch in _batches(villages, LOOKUP_BATCH):
+            Village.objects.filter(pk__in=batch).update(version=F("version") + 1)
 
 
 IMPORTERS = {

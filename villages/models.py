@@ -180,6 +180,9 @@ class Village(models.Model):
 
     enrolled_at = models.DateTimeField(_("date enrolled"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    # Optimistic locking (desmigratif.concurrency): every write moves it on;
+    # a form that carries an older one is refused instead of overwriting.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     objects = VillageQuerySet.as_manager()
 
@@ -283,8 +286,12 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    # Optimistic locking (desmigratif.concurrency): every write of the household
+    # or of one of its members moves it on; a form that carries an older one is
+    # refused instead of overwriting.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
     objects = HouseholdQuerySet.as_manager()
 
     class Meta:
@@ -520,12 +527,16 @@ NIK_TAKEN_MESSAGE = _(
 
 
 class IdNumberAccess(models.Model):
-    """A user saw full NIKs: on a member page, in an edit form or in an export."""
+    """A user saw full NIKs (on a member page, in an export), or looked a
+    record up by a full NIK or No. KK while seeing numbers masked (a search:
+    these rows also throttle such lookups, see villages.services)."""
 
     class Reason(models.TextChoices):
         MEMBER_PAGE = "member_page", _("member page")
+        # Rows from before masked roles got masked numbers in the form.
         EDIT_FORM = "edit_form", _("household form")
         EXPORT = "export", _("export")
+        SEARCH = "search", _("search by full number")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
@@ -544,6 +555,8 @@ class IdNumberAccess(models.Model):
         verbose_name = _("full NIK access")
         verbose_name_plural = _("full NIK accesses")
         ordering = ["-at"]
+        # The per-user throttle of full-number searches counts these rows.
+        indexes = [models.Index(fields=["user", "reason", "at"], name="idnumberaccess_user_reason_at")]
 
     def __str__(self):
         return f"{self.user} {self.get_reason_display()} {self.at:%Y-%m-%d %H:%M}"
@@ -619,6 +632,9 @@ class ImportJob(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # Beaten by the task while it runs (villages.import_jobs.Heartbeat); empty
+    # while the job waits for a task to claim it.
+    heartbeat_at = models.DateTimeField(_("last sign of the worker"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
 

@@ -44,8 +44,19 @@ def cohort_choices(*, user):
     return [(year, str(year)) for year in years]
 
 
-def household_list(*, village, q="", status="", country="", sector="", channel=""):
-    """The village's households, filtered; members prefetched for the page."""
+def id_number_query(q):
+    """The digits of a search that is a number ("3524 0712 0590 0001"), or "" for a name."""
+    digits = re.sub(r"[\s.\-]", "", q or "")
+    return digits if digits.isdigit() else ""
+
+
+def household_list(*, village, q="", status="", country="", sector="", channel="", full_ids=False):
+    """The village's households, filtered; members prefetched for the page.
+
+    A complete 16-digit NIK or No. KK finds its household for everyone (the
+    caller logs and throttles it for those who see numbers masked). Part of a
+    number is searched only for ``full_ids`` users: for the others it finds
+    nothing, or the last four digits could be guessed one search at a time."""
     households = village.households.all()
     member_filters = {}
     if status:
@@ -62,10 +73,17 @@ def household_list(*, village, q="", status="", country="", sector="", channel="
         )
     q = " ".join(q.split())
     if q:
-        digits = re.sub(r"[\s.]", "", q)
-        if digits.isdigit() and len(digits) == 16:
+        digits = id_number_query(q)
+        if len(digits) == 16:
             households = households.filter(
                 Q(no_kk=digits) | Exists(Member.objects.filter(household=OuterRef("pk"), nik=digits))
+            )
+        elif digits and not full_ids:
+            households = households.none()
+        elif digits:
+            households = households.filter(
+                Q(no_kk__contains=digits)
+                | Exists(Member.objects.filter(household=OuterRef("pk"), nik__contains=digits))
             )
         else:
             households = households.filter(

@@ -1,16 +1,21 @@
 import csv
+import datetime
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from villages.models import Area, AreaLevel, Household, IdNumberAccess, Member, Village
+from desmigratif.concurrency import claim_version
+from villages.models import NIK_TAKEN_MESSAGE, Area, AreaLevel, Household, IdNumberAccess, Member, Village
 
 AREA_FILES = (
     # file, level, parent column, code pattern
@@ -119,8 +124,14 @@ def village_enrol(*, area: Area, cohort_year: int, **profile) -> Village:
 
 
 @transaction.atomic
-def village_save_profile(*, village: Village, fields: dict, partners=(), removed_partners=()):
-    """Save a village's profile and its partner institutions together: all or nothing."""
+def village_save_profile(
+    *, village: Village, fields: dict, partners=(), removed_partners=(), version: int | None = None
+):
+    """Save a village's profile and its partner institutions together: all or nothing.
+
+    ``version``: the one the form showed; if the profile was saved since, nothing is
+    written (desmigratif.concurrency.EditConflict)."""
+    village.version = claim_version(Village, village.pk, version)
     for name, value in fields.items():
         setattr(village, name, value)
     village.full_clean()
@@ -143,16 +154,38 @@ def _check_household_members(household):
         raise ValidationError(_("A household has one head of the family only."), code="two_heads")
 
 
+def _save_unique(obj, field, message):
+    """Save ``obj``; a unique ``field`` that another transaction took a moment
+    ago (after full_clean looked) is the same form error as full_clean's, not a
+    500. The savepoint keeps the outer transaction usable on PostgreSQL."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        value = getattr(obj, field)
+        if type(obj)._base_manager.filter(**{field: value}).exclude(pk=obj.pk).exists():
+            error = ValidationError({field: [ValidationError(message, code="unique")]})
+            error.instance = obj
+            raise error from None
+        raise
+
+
 @transaction.atomic
-def household_save(*, household: Household, members=(), removed_members=(), user=None) -> Household:
+def household_save(
+    *, household: Household, members=(), removed_members=(), user=None, version: int | None = None
+) -> Household:
     """Create or change a household with its members: all of it or nothing.
 
     `members` are unsaved or changed Member objects of this household,
-    `removed_members` the ones to delete."""
+    `removed_members` the ones to delete. `version`: the household's version the
+    form showed; if the household or one of its members was saved since, nothing
+    is written (desmigratif.concurrency.EditConflict)."""
+    if household.pk is not None:
+        household.version = claim_version(Household, household.pk, version)
     household.full_clean()
     if user is not None:
         household._history_user = user
-    household.save()
+    _save_unique(household, "no_kk", _("This family card number is already registered."))
     for member in removed_members:
         if member.pk and member.household_id == household.pk:
             if user is not None:
@@ -163,16 +196,25 @@ def household_save(*, household: Household, members=(), removed_members=(), user
         member.full_clean()
         if user is not None:
             member._history_user = user
-        member.save()
+        _save_unique(member, "nik", NIK_TAKEN_MESSAGE)
     _check_household_members(household)
     return household
 
 
 @transaction.atomic
 def member_mark_departed(
-    *, member: Member, departure_date, sector="", channel="", placement_agency="", user=None
+    *,
+    member: Member,
+    departure_date,
+    sector="",
+    channel="",
+    placement_agency="",
+    user=None,
+    version: int | None = None,
 ) -> Member:
-    """CPMI -> PMI: the worker has left. The earlier values stay in the history."""
+    """CPMI -> PMI: the worker has left. The earlier values stay in the history.
+    ``version``: the household's version the form showed (EditConflict if older)."""
+    claim_version(Household, member.household_id, version)
     if member.migration_status != Member.Status.CPMI:
         raise ValidationError(_("Only a CPMI can be marked as departed."), code="not_cpmi")
     member.migration_status = Member.Status.PMI
@@ -190,9 +232,16 @@ def member_mark_departed(
 
 @transaction.atomic
 def member_mark_returned(
-    *, member: Member, return_date, business_status="", training_wishes="", user=None
+    *,
+    member: Member,
+    return_date,
+    business_status="",
+    training_wishes="",
+    user=None,
+    version: int | None = None,
 ) -> Member:
-    """PMI -> PMI purna: the worker has come home."""
+    """PMI -> PMI purna: the worker has come home. ``version`` as for member_mark_departed."""
+    claim_version(Household, member.household_id, version)
     if member.migration_status != Member.Status.PMI:
         raise ValidationError(_("Only a PMI working abroad can be marked as returned."), code="not_pmi")
     member.migration_status = Member.Status.RETURNEE
@@ -209,3 +258,35 @@ def member_mark_returned(
 
 def id_number_access_log(*, user, reason, village=None, member=None, count=1):
     IdNumberAccess.objects.create(user=user, reason=reason, village=village, member=member, count=count)
+
+
+class LookupThrottled(Exception):
+    """Too many searches by a full number in the last hour; ``minutes`` until the next is allowed."""
+
+    def __init__(self, minutes):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+LOOKUP_WINDOW = datetime.timedelta(hours=1)
+
+
+@transaction.atomic
+def id_number_search_log(*, user, village):
+    """Record a search by a full NIK or No. KK by someone who sees numbers
+    masked, or raise LookupThrottled when they already made
+    NIK_LOOKUP_PER_HOUR of them in the last hour (then nothing is recorded and
+    the search must not run). The count comes from the log table, so the limit
+    holds across processes and servers."""
+    # Locking the user's row makes concurrent searches of one user count one
+    # after the other (PostgreSQL; SQLite writes one at a time anyway).
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    since = timezone.now() - LOOKUP_WINDOW
+    recent = IdNumberAccess.objects.filter(user=user, reason=IdNumberAccess.Reason.SEARCH, at__gt=since)
+    limit = settings.NIK_LOOKUP_PER_HOUR
+    if recent.count() >= limit:
+        # Allowed again when the oldest search still counted leaves the window.
+        times = list(recent.order_by("-at").values_list("at", flat=True)[:limit])
+        wait = times[-1] + LOOKUP_WINDOW - timezone.now()
+        raise LookupThrottled(max(1, math.ceil(wait.total_seconds() / 60)))
+    IdNumberAccess.objects.create(user=user, reason=IdNumberAccess.Reason.SEARCH, village=village, count=1)

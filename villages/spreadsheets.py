@@ -10,14 +10,17 @@ Safe means three things here:
   our own export imports to the original values, and a formula-looking text
   stays text.
 - A hostile workbook cannot exhaust the server: the zip is checked before
-  openpyxl opens it (number of entries, total uncompressed size), and openpyxl
-  parses XML with defusedxml when it is installed (it is, see the tests).
+  openpyxl opens it (number of entries, the uncompressed size it declares and
+  the size it really inflates to), rows and cells are counted while they are
+  read (settings.IMPORT_MAX_ROWS, IMPORT_MAX_CELLS), and openpyxl parses XML
+  with defusedxml when it is installed (it is, see the tests).
 
 The column-specific rules (labels, numbers, dates) live in
 ``villages.household_format``; this module knows nothing about households.
 """
 
 import codecs
+import copy
 import csv
 import datetime
 import io
@@ -26,7 +29,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -40,11 +45,21 @@ XLSX_DATE_FORMAT = "DD/MM/YYYY"
 XLSX_TEXT_FORMAT = "@"
 XLSX_MAX_TITLE = 31
 
-# Limits for an uploaded workbook, checked on the zip directory before any
-# XML is parsed. Our own export of 100,000 member rows unpacks to about
-# 100 MB (openpyxl writes every text inline; Excel's files are smaller).
-MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# Parts of an uploaded workbook, checked on the zip directory before any
+# XML is parsed; the unpacked size is settings.IMPORT_MAX_UNPACKED_MB.
 MAX_XLSX_ENTRIES = 1000
+INFLATE_CHUNK = 1024 * 1024
+# Python's zipfile reads a part up to the size its directory declares; to
+# measure what the compressed bytes really inflate to, it is told this.
+UNBOUNDED_SIZE = 1 << 62
+# openpyxl builds a whole row (and iterparse its element tree) before
+# handing it over: one row of millions of cells would be a bomb of its own.
+# Excel itself stops at 16,384 columns.
+MAX_CELLS_PER_ROW = 16_384
+WORKSHEETS = "xl/worksheets/"
+# Start tags of rows and cells in a worksheet's XML, with or without a prefix.
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 
 CSV_CHUNK_ROWS = 500
 ZIP_MAGIC = b"PK\x03\x04"
@@ -386,11 +401,13 @@ def _read_csv(source):
 
     def rows():
         row_number = 1 + skipped
+        limit = RowLimit()
         try:
             for values in reader:
                 row_number += 1
                 if all(_is_empty(value) for value in values):
                     continue
+                limit.count(values)
                 yield row_number, _row_dict(names, values, _csv_clean)
         except csv.Error as error:
             raise _broken_csv(error) from None
@@ -411,30 +428,159 @@ def _not_a_workbook():
     )
 
 
+def unpacked_limit_bytes():
+    return settings.IMPORT_MAX_UNPACKED_MB * 1024 * 1024
+
+
+def _unpacks_too_large():
+    return ValidationError(
+        _(
+            "This workbook is too large to import once unpacked (more than %(size)s MB or "
+            "%(entries)s parts). Split it into smaller files or upload it as CSV."
+        ),
+        code="too_large",
+        params={"size": settings.IMPORT_MAX_UNPACKED_MB, "entries": MAX_XLSX_ENTRIES},
+    )
+
+
 def check_xlsx_archive(source):
-    """Refuse a workbook whose zip could exhaust memory or disk when opened:
-    too many entries or too much uncompressed data (a "zip bomb"). Python's
-    zipfile stops at the sizes the directory declares, so checking those is
-    enough."""
+    """Refuse a workbook whose zip could exhaust memory or disk when opened
+    (a "zip bomb"): too many entries, or more than IMPORT_MAX_UNPACKED_MB of
+    data, first as the zip's directory declares it, then as the compressed
+    bytes really inflate, counted while they stream through a bounded buffer
+    and stopped as soon as the limit is passed. Python's zipfile reads a part
+    only up to its declared size, so a part that inflates to more than it
+    declares is refused as damaged: openpyxl would read it cut short."""
+    limit = unpacked_limit_bytes()
     try:
         with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
+            if len(entries) > MAX_XLSX_ENTRIES or sum(entry.file_size for entry in entries) > limit:
+                raise _unpacks_too_large()
+            inflated = 0
+            for entry in entries:
+                counter = SheetCounter() if entry.filename.startswith(WORKSHEETS) else None
+                real = _inflate_counting(archive, entry, limit - inflated, counter)
+                if real is None:
+                    raise _unpacks_too_large()
+                if real != entry.file_size:
+                    raise _not_a_workbook()
+                inflated += real
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError, ValueError):
         raise _not_a_workbook() from None
     finally:
         if not isinstance(source, Path):
             source.seek(0)
-    if len(entries) > MAX_XLSX_ENTRIES or sum(entry.file_size for entry in entries) > (
-        MAX_XLSX_UNCOMPRESSED_BYTES
-    ):
-        raise ValidationError(
-            _(
-                "This workbook is too large to import once unpacked (more than %(size)s MB or "
-                "%(entries)s parts). Split it into smaller files or upload it as CSV."
-            ),
-            code="too_large",
-            params={"size": MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024), "entries": MAX_XLSX_ENTRIES},
-        )
+
+
+def _inflate_counting(archive, entry, budget, counter=None):
+    """The number of bytes ``entry`` really inflates to, or None as soon as it
+    passes ``budget``; one chunk in memory at a time. A worksheet's rows and
+    cells are counted on the way (SheetCounter)."""
+    unbounded = copy.copy(entry)
+    unbounded.file_size = UNBOUNDED_SIZE
+    total = 0
+    with archive.open(unbounded) as stream:
+        while chunk := stream.read(INFLATE_CHUNK):
+            total += len(chunk)
+            if total > budget:
+                return None
+            if counter:
+                counter.feed(chunk)
+    if counter:
+        counter.feed(b"", final=True)
+    return total
+
+
+def _count_cells(xml):
+    return xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
+
+
+def _count_cells_prefixed(xml):
+    return len(CELL_TAG.findall(xml))
+
+
+class SheetCounter:
+    """Counts the row and cell tags of a worksheet's XML as it streams by, so
+    a workbook with more rows or cells than an import may hold (or one row
+    too long to parse) is refused at upload, before any XML is parsed. The
+    rows counted include the header and any empty formatted row; the reader
+    counts the rows with data again (RowLimit)."""
+
+    TAIL = 256  # a tag cut by a chunk's end is kept for the next chunk
+
+    def __init__(self):
+        self.tail = b""
+        self.rows = self.cells = self.row_cells = 0
+        self.limit = RowLimit(max_rows=settings.IMPORT_MAX_ROWS + 1)
+
+    def feed(self, chunk, final=False):
+        data = self.tail + chunk
+        cut = len(data)
+        if not final:
+            cut = data.rfind(b"<")
+            if cut < 0 or len(data) - cut > self.TAIL:
+                cut = max(0, len(data) - self.TAIL)
+        body, self.tail = data[:cut], data[cut:]
+        if b":row" in body or b":c" in body:
+            # Prefixed tags (<x:row>): the slower, general way.
+            segments = ROW_TAG.split(body)
+            cells_in = _count_cells_prefixed
+        else:
+            segments = body.split(b"<row")
+            cells_in = _count_cells
+        self._cells(cells_in(segments[0]))
+        for segment in segments[1:]:
+            self.row_cells = 0
+            self.limit.count_row()
+            self._cells(cells_in(segment))
+
+    def _cells(self, number):
+        self.row_cells += number
+        self.limit.count_cells(number)
+        if self.row_cells > MAX_CELLS_PER_ROW:
+            self.limit.count_cells(self.limit.max_cells)  # refused as too many cells
+
+
+class RowLimit:
+    """Counts the rows (with data) and cells read, and stops reading with a
+    message at IMPORT_MAX_ROWS or IMPORT_MAX_CELLS: the pipeline keeps a
+    file's rows until it writes them, so their number is what bounds its
+    memory."""
+
+    def __init__(self, max_rows=None):
+        self.rows = 0
+        self.cells = 0
+        self.max_rows = max_rows or settings.IMPORT_MAX_ROWS
+        self.max_cells = settings.IMPORT_MAX_CELLS
+
+    def count(self, values):
+        self.count_row()
+        self.count_cells(len(values))
+
+    def count_row(self):
+        self.rows += 1
+        if self.rows > self.max_rows:
+            raise ValidationError(
+                _(
+                    "The file has more than %(limit)s rows, more than one import may hold. Split it "
+                    "into smaller files (for example one per village)."
+                ),
+                code="too_many_rows",
+                params={"limit": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True)},
+            )
+
+    def count_cells(self, number):
+        self.cells += number
+        if self.cells > self.max_cells:
+            raise ValidationError(
+                _(
+                    "The file has more than %(limit)s cells, more than one import may hold. Delete "
+                    "the columns that are not part of the sheet, or split the file into smaller files."
+                ),
+                code="too_many_cells",
+                params={"limit": number_format(self.max_cells, force_grouping=True)},
+            )
 
 
 def _xlsx_clean(value):
@@ -478,10 +624,12 @@ def _read_xlsx(source):
         raise
 
     def rows():
+        limit = RowLimit()
         try:
             for row_number, values in enumerate(cells, start=header_row + 1):
                 if all(_is_empty(value) for value in values):
                     continue
+                limit.count(values)
                 yield row_number, _row_dict(names, values, _xlsx_clean)
         except XLSX_BROKEN_ERRORS:
             raise _not_a_workbook() from None

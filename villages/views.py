@@ -4,13 +4,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 
 from desmigratif.access import (
     can_write_village_records,
     get_village_for_user,
     role_of,
     sees_full_id_numbers,
+)
+from desmigratif.concurrency import (
+    EditConflict,
+    conflict_message,
+    create_once,
+    differences,
+    form_token,
+    seen_version,
+    sent_before,
 )
 from desmigratif.models import Role
 from villages.exports import export_members_response
@@ -28,6 +42,7 @@ from villages.identity import mask_id_number, nik_district_code, nik_district_wa
 from villages.models import Area, Household, IdNumberAccess, Member
 from villages.selectors import (
     household_list,
+    id_number_query,
     member_history,
     member_status_counts,
     possible_duplicates,
@@ -35,8 +50,10 @@ from villages.selectors import (
     village_list,
 )
 from villages.services import (
+    LookupThrottled,
     household_save,
     id_number_access_log,
+    id_number_search_log,
     member_mark_departed,
     member_mark_returned,
     village_save_profile,
@@ -83,18 +100,35 @@ def village_edit_view(request, code):
     village = get_village_for_user(request.user, code, for_write=True)
     form = VillageProfileForm(request.POST or None, instance=village)
     partners = PartnerFormSet(request.POST or None, instance=village, prefix="partners")
-    if request.method == "POST" and form.is_valid() and partners.is_valid():
-        village_save_profile(
-            village=village,
-            fields={name: form.cleaned_data[name] for name in form.Meta.fields},
-            partners=[
-                f.instance for f in partners.forms if f.has_changed() and f not in partners.deleted_forms
-            ],
-            removed_partners=[f.instance for f in partners.deleted_forms if f.instance.pk],
-        )
-        messages.success(request, _("The village profile has been saved."))
-        return redirect("villages:detail", code=village.code)
-    if request.method == "POST":
+    seen = seen_version(request.POST)
+    conflict = request.method == "POST" and seen not in (None, village.version)
+    if request.method == "POST" and not conflict and form.is_valid() and partners.is_valid():
+        try:
+            village_save_profile(
+                village=village,
+                fields={name: form.cleaned_data[name] for name in form.Meta.fields},
+                partners=[
+                    f.instance for f in partners.forms if f.has_changed() and f not in partners.deleted_forms
+                ],
+                removed_partners=[f.instance for f in partners.deleted_forms if f.instance.pk],
+                version=seen,
+            )
+        except EditConflict:
+            conflict = True
+        else:
+            messages.success(request, _("The village profile has been saved."))
+            return redirect("villages:detail", code=village.code)
+    if conflict:
+        village = get_village_for_user(request.user, code, for_write=True)
+        form = VillageProfileForm(request.POST, instance=village)
+        partners = PartnerFormSet(request.POST, instance=village, prefix="partners")
+        details = differences(form)
+        if any(f.has_changed() for f in partners.forms) or partners.initial_form_count() != len(
+            partners.queryset
+        ):
+            details.append(_("partner institutions"))
+        messages.error(request, conflict_message(_("This village profile"), details))
+    elif request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing has been saved."))
     return render(
         request,
@@ -104,6 +138,7 @@ def village_edit_view(request, code):
             "area_path": village.area.path(),
             "form": form,
             "partners": partners,
+            "version": seen if seen and not conflict else village.version,
         },
     )
 
@@ -116,21 +151,55 @@ def _member_for_user(user, code, pk, *, for_write=False):
     return village, member
 
 
-def _nik_district_warnings(request, niks):
-    districts = {nik_district_code(nik) for nik in niks}
+def _nik_district_warnings(request, members, *, full_ids):
+    districts = {nik_district_code(m.nik) for m in members}
     known = set(Area.objects.filter(code__in=districts).values_list("code", flat=True))
-    for nik in sorted(niks):
-        warning = nik_district_warning(nik, known)
+    for member in sorted(members, key=lambda m: m.nik):
+        warning = nik_district_warning(member.nik, known)
         if warning:
-            messages.warning(request, f"{mask_id_number(nik)}: {warning}")
+            number = member.nik if full_ids else mask_id_number(member.nik)
+            messages.warning(request, f"{member.name} ({number}): {warning}")
 
 
+@never_cache
 @login_required
 def household_list_view(request, code):
     village = get_village_for_user(request.user, code)
+    full_ids = sees_full_id_numbers(request.user, village.code)
     search = HouseholdSearchForm(request.GET or None)
     filters = search.cleaned_data if search.is_valid() else {}
-    households = household_list(village=village, **{k: v for k, v in filters.items() if v})
+    filters = {k: v for k, v in filters.items() if v}
+    status = 200
+    digits = id_number_query(filters.get("q", ""))
+    if digits and not full_ids:
+        if len(digits) == 16:
+            try:
+                id_number_search_log(user=request.user, village=village)
+            except LookupThrottled as throttled:
+                del filters["q"]
+                status = 429
+                messages.error(
+                    request,
+                    ngettext(
+                        "Too many searches by a full NIK or No. KK in the last hour; "
+                        "try again in %(minutes)s minute.",
+                        "Too many searches by a full NIK or No. KK in the last hour; "
+                        "try again in %(minutes)s minutes.",
+                        throttled.minutes,
+                    )
+                    % {"minutes": throttled.minutes},
+                )
+        else:
+            messages.info(
+                request,
+                _(
+                    "Only a complete NIK or No. KK (16 digits) can be searched; "
+                    "part of a number finds nothing."
+                ),
+            )
+    households = household_list(village=village, full_ids=full_ids, **filters)
+    if status == 429:
+        households = households.none()
     page = Paginator(households, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -144,12 +213,14 @@ def household_list_view(request, code):
             "page": page,
             "query": query.urlencode(),
             "status_counts": member_status_counts(village=village),
-            "full_ids": sees_full_id_numbers(request.user, village.code),
+            "full_ids": full_ids,
             "can_edit": can_write_village_records(request.user),
         },
+        status=status,
     )
 
 
+@never_cache
 @login_required
 def household_detail_view(request, code, pk):
     village = get_village_for_user(request.user, code)
@@ -169,11 +240,25 @@ def household_detail_view(request, code, pk):
 
 def _household_form_view(request, village, household):
     creating = household.pk is None
-    form = HouseholdForm(request.POST or None, instance=household)
-    members = MemberFormSet(request.POST or None, instance=household, prefix="members")
-    if request.method == "POST" and form.is_valid() and members.is_valid():
-        try:
-            household = household_save(
+    # Those who see numbers masked get them masked in the form too; posting the
+    # mask back unchanged keeps the registered number (villages.forms).
+    full_ids = sees_full_id_numbers(request.user, village.code)
+    form = HouseholdForm(request.POST or None, instance=household, full_ids=full_ids)
+    members = MemberFormSet(
+        request.POST or None, instance=household, prefix="members", form_kwargs={"full_ids": full_ids}
+    )
+    if request.method == "POST" and creating and (url := sent_before(request)):
+        # The same form sent twice (a double click): the first one's household.
+        messages.success(request, _("The household has been saved."))
+        return redirect(url)
+    seen = seen_version(request.POST)
+    # A form opened before someone else's save is refused before it is even
+    # checked (a member removed since would otherwise be an odd field error).
+    conflict = request.method == "POST" and not creating and seen not in (None, household.version)
+    if request.method == "POST" and not conflict and form.is_valid() and members.is_valid():
+
+        def save():
+            return household_save(
                 household=form.instance,
                 # Unchanged members are not saved again: no empty history entries.
                 members=[
@@ -181,24 +266,40 @@ def _household_form_view(request, village, household):
                 ],
                 removed_members=[f.instance for f in members.deleted_forms if f.instance.pk],
                 user=request.user,
+                version=seen,
             )
+
+        def url_of(saved):
+            return reverse("villages:household", kwargs={"code": village.code, "pk": saved.pk})
+
+        try:
+            if creating:
+                saved, url = create_once(request, save, url_of)
+            else:
+                saved = save()
+                url = url_of(saved)
+        except EditConflict:
+            conflict = True
         except ValidationError as error:
-            # A rule checked only at save time (e.g. a NIK registered by someone
-            # else a moment ago): shown above the form, nothing saved.
-            form.add_error(None, ValidationError(error.messages))
+            _household_save_error(form, members, error)
         else:
-            _nik_district_warnings(request, [m.nik for m in household.members.all()])
+            if saved is not None:
+                _nik_district_warnings(request, list(saved.members.all()), full_ids=full_ids)
             messages.success(request, _("The household has been saved."))
-            return redirect("villages:household", code=village.code, pk=household.pk)
-    if request.method == "POST":
-        messages.error(request, _("Please correct the errors below; nothing has been saved."))
-    elif not creating and not sees_full_id_numbers(request.user, village.code):
-        id_number_access_log(
-            user=request.user,
-            reason=IdNumberAccess.Reason.EDIT_FORM,
-            village=village,
-            count=household.members.count(),
+            return redirect(url)
+    if conflict:
+        # The user's input stays; the form now carries the saved version, so
+        # saving again (after checking) is a deliberate overwrite.
+        household = get_object_or_404(village.households, pk=household.pk)
+        form = HouseholdForm(request.POST, instance=household, full_ids=full_ids)
+        members = MemberFormSet(
+            request.POST, instance=household, prefix="members", form_kwargs={"full_ids": full_ids}
         )
+        messages.error(
+            request, conflict_message(_("This household"), _household_differences(request, form, members))
+        )
+    elif request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing has been saved."))
     return render(
         request,
         "villages/household_form.html",
@@ -209,16 +310,72 @@ def _household_form_view(request, village, household):
             "creating": creating,
             "form": form,
             "members": members,
+            # A form shown again after an error keeps the version it was opened at.
+            "version": None if creating else (seen if seen and not conflict else household.version),
+            "form_token": form_token(request.POST) if creating else None,
         },
     )
 
 
+def _household_save_error(form, members, error):
+    """A rule checked only at save time (e.g. a NIK registered by someone else a
+    moment ago): next to the field it concerns when known, else above the form."""
+    target = getattr(error, "instance", None)
+    if hasattr(error, "error_dict") and target is not None:
+        if target is form.instance:
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return
+        for member_form in members.forms:
+            if member_form.instance is target:
+                for field, errors in error.error_dict.items():
+                    member_form.add_error(field if field in member_form.fields else None, errors)
+                return
+    form.add_error(None, ValidationError(error.messages))
+
+
+def _household_differences(request, form, members):
+    """What the saved household has that the refused form does not: its own
+    fields with their saved values (the No. KK by name only) and which members
+    were added, removed or are different."""
+    details = differences(form, hidden=("no_kk",))
+    saved = {m.pk: m for m in members.queryset}
+    posted = {}
+    for i in range(members.initial_form_count()):
+        pk = request.POST.get(f"members-{i}-id", "")
+        if pk.isdigit():
+            posted[int(pk)] = request.POST.get(f"members-{i}-name", "")
+    added = [m.name for pk, m in saved.items() if pk not in posted]
+    removed = [name for pk, name in posted.items() if pk not in saved]
+    changed = []
+    for member_form in members.initial_forms:
+        member = saved.get(member_form.instance.pk)
+        if member is None:
+            continue
+        fields = [
+            str(member_form.fields[name].label)
+            for name in member_form.changed_data
+            if name not in ("id", "DELETE", "household") and not member_form.fields[name].widget.is_hidden
+        ]
+        if fields:
+            changed.append(f"{member.name} ({', '.join(fields)})")
+    if added:
+        details.append(_("members added: %(names)s") % {"names": ", ".join(added)})
+    if removed:
+        details.append(_("members removed: %(names)s") % {"names": ", ".join(removed)})
+    if changed:
+        details.append(_("members with other values: %(members)s") % {"members": "; ".join(changed)})
+    return details
+
+
+@never_cache
 @login_required
 def household_create_view(request, code):
     village = get_village_for_user(request.user, code, for_write=True)
     return _household_form_view(request, village, Household(village=village))
 
 
+@never_cache
 @login_required
 def household_edit_view(request, code, pk):
     village = get_village_for_user(request.user, code, for_write=True)
@@ -226,6 +383,7 @@ def household_edit_view(request, code, pk):
     return _household_form_view(request, village, household)
 
 
+@never_cache
 @login_required
 def member_detail_view(request, code, pk):
     village, member = _member_for_user(request.user, code, pk)
@@ -252,9 +410,15 @@ def member_detail_view(request, code, pk):
 def _status_change_view(request, code, pk, *, form_class, service, title, done_message):
     village, member = _member_for_user(request.user, code, pk, for_write=True)
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # The household's version: a status change on a record changed since the
+    # form was opened (another status change, an edit, an import) is refused.
+    seen = seen_version(request.POST)
+    conflict = request.method == "POST" and seen not in (None, member.household.version)
+    if request.method == "POST" and not conflict and form.is_valid():
         try:
-            service(member=member, user=request.user, **form.cleaned_data)
+            service(member=member, user=request.user, version=seen, **form.cleaned_data)
+        except EditConflict:
+            conflict = True
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.error_dict.items():
@@ -264,6 +428,9 @@ def _status_change_view(request, code, pk, *, form_class, service, title, done_m
         else:
             messages.success(request, done_message)
             return redirect("villages:member", code=village.code, pk=member.pk)
+    if conflict:
+        village, member = _member_for_user(request.user, code, pk, for_write=True)
+        messages.error(request, conflict_message(member.name, _member_status_details(member)))
     return render(
         request,
         "villages/member_status_form.html",
@@ -273,8 +440,31 @@ def _status_change_view(request, code, pk, *, form_class, service, title, done_m
             "member": member,
             "form": form,
             "title": title,
+            "version": seen if seen and not conflict else member.household.version,
         },
     )
+
+
+def _member_status_details(member):
+    """The saved migration facts of a member, for a refused status change."""
+    details = [
+        _("%(field)s: “%(value)s”")
+        % {
+            "field": capfirst(Member._meta.get_field("migration_status").verbose_name),
+            "value": member.get_migration_status_display(),
+        }
+    ]
+    for name in ("departure_date", "return_date"):
+        value = getattr(member, name)
+        if value:
+            details.append(
+                _("%(field)s: “%(value)s”")
+                % {
+                    "field": capfirst(Member._meta.get_field(name).verbose_name),
+                    "value": date_format(value, "SHORT_DATE_FORMAT"),
+                }
+            )
+    return details
 
 
 @login_required
@@ -303,6 +493,7 @@ def member_return_view(request, code, pk):
     )
 
 
+@never_cache
 @login_required
 def possible_duplicates_view(request):
     groups = possible_duplicates(user=request.user)
@@ -315,6 +506,7 @@ def possible_duplicates_view(request):
     return render(request, "villages/possible_duplicates.html", {"groups": groups, "full_codes": full_codes})
 
 
+@never_cache
 @login_required
 def member_export_view(request, fmt):
     code = request.GET.get("desa", "")
@@ -334,5 +526,8 @@ def member_export_view(request, fmt):
         id_number_access_log(
             user=request.user, reason=IdNumberAccess.Reason.EXPORT, village=village, count=members.count()
         )
-    members = members.order_by("household__village_id", "household__no_kk", "id")
+    # Sorted by the number only for those who see it: for the others even the
+    # order of the hidden digits is not given away.
+    household_order = "household__no_kk" if full_ids else "household_id"
+    members = members.order_by("household__village_id", household_order, "id")
     return export_members_response(members, fmt=fmt, full_ids=full_ids, filename_stem=stem)

@@ -63,6 +63,14 @@ def page(browser, live_server, demo):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Chromium reports what the Content-Security-Policy blocked (an inline
+    # script, handler or style) on the console: every page must run under it.
+    page.on(
+        "console",
+        lambda message: errors.append(message.text)
+        if message.type == "error" and "Content Security Policy" in message.text
+        else None,
+    )
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"

@@ -21,6 +21,7 @@ from pillars.models import (
     ServiceOfficer,
     Training,
 )
+from tests.budgets import SESSION_WRITE
 from tests.household_factories import nik_for
 from tests.pillars.conftest import A
 from tests.villages.registry_helpers import make_kk
@@ -29,10 +30,10 @@ from villages.models import Household, Member
 # Session, user, the village with its area path, then the panels: officers (1),
 # activities (3), businesses (1), trainings (2), parenting (3), learning house
 # (1), cooperatives (1), loans (1), problems (2).
-OVERVIEW_BUDGET = 18
+OVERVIEW_BUDGET = 18 + SESSION_WRITE
 # Session, user, the village, the paginator's count, the page, and at most two
 # prefetches (participants and officers) or a filter form's choices.
-LIST_BUDGET = 7
+LIST_BUDGET = 7 + SESSION_WRITE
 LIST_PAGES = [
     "petugas/",
     "layanan/",

@@ -347,7 +347,8 @@ def test_already_registered_error_reveals_nothing_of_the_other_record(
         other.household.village.area.name,  # Lohgung
         other.household.village.code,
         other.household.no_kk,
-        "••••••••0909",
+        "••••••••0909",  # the old mask's serial
+        other.nik[:6] + "••••",  # today's mask
         f"/rumah-tangga/{other.household.pk}/",
         f"/anggota/{other.pk}/",
     ]:
@@ -394,7 +395,8 @@ def test_nik_from_an_unknown_district_is_saved_with_a_warning(client, officer):
     assert Member.objects.get().nik == nik
     [warning] = alerts(response, "warning")
     assert "35.99.01" in warning
-    assert warning.startswith("3599••••••••0001")  # which member it is about, masked
+    # which member it is about: the officer of the village sees the full number
+    assert warning.startswith(f"{HEAD['name']} ({nik}):")
 
 
 def test_nik_from_a_known_district_gives_no_warning(client, officer):

@@ -261,6 +261,10 @@ def test_family_card_number_must_be_16_digits(kk, code):
 # Masking
 
 
-def test_masked_number_keeps_the_first_and_last_four_digits():
-    assert mask_id_number(MAN) == "3524••••••••0001"
-    assert mask_id_number(KK) == "3524••••••••0005"
+def test_masked_number_shows_the_area_part_only():
+    """Digits 7-12 follow from the date of birth and sex shown beside a NIK:
+    a mask that showed the serial (13-16) could be undone."""
+    assert mask_id_number(MAN) == "352407••••••••••"
+    assert mask_id_number(KK) == "352407••••••••••"
+    assert MAN[-4:] not in mask_id_number(MAN)
+    assert len(mask_id_number(MAN)) == 16

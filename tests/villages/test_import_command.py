@@ -1,12 +1,18 @@
 """``manage.py import_survey``: the same check and write as the pages, with
 exit codes 0 (written, or a clean dry run), 1 (rows rejected, nothing
-written) and 2 (bad command line or unreadable file)."""
+written), 2 (bad command line or unreadable file) and 3 (the database or the
+disk failed: one line, no traceback)."""
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
 from tests.villages.test_import_pages import (
@@ -174,3 +180,45 @@ def test_command_line_exit_code_reaches_the_shell(villages, bad_xlsx, monkeypatc
             ["manage.py", "import_survey", "households", str(bad_xlsx)]
         )
     assert exit_info.value.code == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OperationalError("server closed the connection unexpectedly\n\tThis probably means..."), "database"),
+        (InterfaceError("connection already closed"), "database"),
+        (OSError(28, "No space left on device"), "file"),
+    ],
+)
+def test_an_infrastructure_failure_exits_3_with_one_line(villages, good_csv, monkeypatch, error, reason):
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("villages.management.commands.import_survey.import_file", failing)
+
+    code, _out, message = run("households", str(good_csv))
+
+    assert code == 3
+    assert "\n" not in message
+    assert message.startswith("Import stopped, nothing was written:")
+    assert reason in message
+    assert not Member.objects.exists()
+
+
+def test_an_unreachable_database_exits_3_from_the_shell_without_a_traceback(good_csv):
+    environment = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:9/nothing", "LANGUAGE": "en"}
+
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "import_survey", "households", str(good_csv), "--dry-run"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert finished.returncode == 3, finished.stderr
+    lines = finished.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "Traceback" not in finished.stderr
+    assert "nothing was written" in lines[0] or "tidak ada yang disimpan" in lines[0]

@@ -3,12 +3,13 @@
 
 import pytest
 
+from tests.budgets import SESSION_WRITE
 from tests.factories import DistrictFactory, RegencyFactory, VillageFactory
 from villages.models import Village
 
 # Session, user, the filter drop-downs (province, regency, cohort), the count,
 # the status counts and the page of villages.
-LIST_QUERY_BUDGET = 10
+LIST_QUERY_BUDGET = 10 + SESSION_WRITE
 
 
 @pytest.mark.parametrize("total", [5, 60])

@@ -43,7 +43,11 @@
       element.dataset.labelScore + ": " + point.score + " (" + element.dataset["label" + level.charAt(0).toUpperCase() + level.slice(1)] + ")"
     ));
     marker.bindPopup(box);
-    marker.bindTooltip(point.name + ": " + point.score);
+    // A village name is text typed by people: Leaflet would insert a string
+    // as HTML, so the tooltip gets a node whose text is set, never markup.
+    var tip = document.createElement("span");
+    tip.textContent = point.name + ": " + point.score;
+    marker.bindTooltip(tip);
     marker.addTo(markers);
   });
 })();

@@ -4,7 +4,9 @@
     python manage.py import_survey households survey.xlsx --user petugas.brengkok
 
 Exit codes: 0 written (or a dry run found no problem), 1 rows rejected
-(nothing written), 2 a bad command line or a file that cannot be read.
+(nothing written), 2 a bad command line or a file that cannot be read, 3 the
+infrastructure failed (database unreachable or lost, disk full): a one-line
+message, no traceback, and nothing written (the write is one transaction).
 """
 
 from pathlib import Path
@@ -12,20 +14,39 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from villages.import_jobs import SHEETS, import_file, message_of
 
 BAD_USAGE = 2
 REJECTED = 1
+INFRASTRUCTURE = 3
 
 
 class Command(BaseCommand):
     help = (
         "Check a survey spreadsheet (.xlsx or .csv) and, unless --dry-run, write it: all rows or, "
         "when any row is rejected, none. Exit code 0 written or clean, 1 rows rejected, 2 bad "
-        "command line or unreadable file."
+        "command line or unreadable file, 3 infrastructure failure (database, disk)."
     )
+
+    def execute(self, *args, **options):
+        # Around everything the command does, the user lookup included.
+        try:
+            return super().execute(*args, **options)
+        except (OperationalError, InterfaceError) as error:
+            self._infrastructure_failure(_("the database cannot be reached (%(error)s)"), error)
+        except OSError as error:
+            self._infrastructure_failure(_("a file cannot be read or written (%(error)s)"), error)
+
+    def _infrastructure_failure(self, reason, error):
+        # One line (Django prints "CommandError: ..." and exits with the code).
+        detail = " ".join(str(error).split()) or type(error).__name__
+        raise CommandError(
+            _("Import stopped, nothing was written: %(reason)s.") % {"reason": reason % {"error": detail}},
+            returncode=INFRASTRUCTURE,
+        ) from None
 
     def add_arguments(self, parser):
         kinds = ",".join(SHEETS)
@@ -50,6 +71,13 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("There is no file %(file)s.") % {"file": file}, returncode=BAD_USAGE)
+        try:
+            path.open("rb").close()
+        except OSError as error:
+            raise CommandError(
+                _("%(file)s cannot be read: %(reason)s") % {"file": file, "reason": error.strerror},
+                returncode=BAD_USAGE,
+            ) from None
 
         progress = self._progress if options["verbosity"] >= 2 else None
         try:
@@ -112,3 +140,8 @@ class Command(BaseCommand):
                 out.write(_("Row %(row)s, %(column)s: %(reason)s") % values)
             else:
                 out.write(_("Row %(row)s: %(reason)s") % values)
+        if report.error_count > len(report.errors):
+            out.write(
+                _("… and %(more)s more problems: correct these first and run the command again.")
+                % {"more": report.error_count - len(report.errors)}
+            )
