@@ -8,6 +8,7 @@ import datetime
 from collections import defaultdict
 
 import openpyxl
+from django.conf import settings
 
 from tests.household_factories import nik_for
 from villages.household_format import COLUMNS as HOUSEHOLD_COLUMNS
@@ -258,3 +259,9 @@ __all__ = [
     "survey_rows",
     "write_file",
 ]
+
+
+def english(client):
+    """The client asks for English pages (the portal speaks Indonesian by default)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

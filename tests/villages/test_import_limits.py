@@ -15,7 +15,7 @@ from django.db import connections
 
 from tests.villages import bombs
 from tests.villages.registry_helpers import errors_next_to_fields
-from tests.villages.test_import_pages import csv_bytes, english, member_row, upload
+from tests.villages.test_import_pages import csv_bytes, member_row, upload
 from villages.import_jobs import check_import_job
 from villages.models import ImportJob, Member
 
@@ -28,16 +28,8 @@ TOO_MANY_ROWS = "The file has more than 2,000 rows"
 TOO_MANY_CELLS = "The file has more than 4,000,000 cells"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def officer(client, officer_a):
-    client.force_login(officer_a)
-    return english(client)
+# Uploads and reports go to a temporary MEDIA_ROOT (media_root in conftest.py).
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture(scope="module")

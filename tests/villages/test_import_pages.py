@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.household_factories import nik_for
+from tests.villages.import_helpers import english
 from tests.villages.registry_helpers import errors_next_to_fields
 from villages import household_format as hf
 from villages.import_jobs import SHEETS, check_import_job
@@ -132,21 +133,8 @@ def upload(client, capture, content, name="survei.csv", kind="households"):
         return client.post(UPLOAD, {"kind": kind, "file": SimpleUploadedFile(name, content)})
 
 
-def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def officer(client, officer_a):
-    client.force_login(officer_a)
-    return english(client)
+# Uploads and reports go to a temporary MEDIA_ROOT (media_root in conftest.py).
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def last_job():

@@ -16,21 +16,12 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from desmigratif.schedules import ensure_schedules
-from tests.villages.test_import_pages import csv_bytes, english, household_rows, rows_with_errors, upload
+from tests.villages.test_import_pages import csv_bytes, household_rows, rows_with_errors, upload
 from villages.import_jobs import purge_import_files
 from villages.models import ImportJob
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def officer(client, officer_a):
-    client.force_login(officer_a)
-    return english(client)
+# Uploads and reports go to a temporary MEDIA_ROOT (media_root in conftest.py).
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def age(job, **delta):

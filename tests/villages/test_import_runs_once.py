@@ -16,21 +16,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.household_factories import nik_for
-from tests.villages.test_import_pages import csv_bytes, english, household_rows, upload
+from tests.villages.test_import_pages import csv_bytes, household_rows, upload
 from villages.import_jobs import check_import_job, write_import_job
 from villages.models import ImportJob, Member
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def officer(client, officer_a):
-    client.force_login(officer_a)
-    return english(client)
+# Uploads and reports go to a temporary MEDIA_ROOT (media_root in conftest.py).
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def stored_job(user, **fields):
