@@ -119,6 +119,11 @@ class PortalUser(FastHttpUser):
     # which a worker does once per session, not on every page: its own name.
     username = None
 
+    def form_headers(self, path):
+        # A browser names the page a form came from; over HTTPS Django's CSRF
+        # check refuses a POST without it (the loopback run is behind TLS).
+        return {**FORM, "Referer": f"{self.host.rstrip('/')}{path}"}
+
     def sign_in(self, username):
         self.username = username
         response = self.client.get("/masuk/", name="sign in (form)")
@@ -126,8 +131,9 @@ class PortalUser(FastHttpUser):
         token = dict(fields).get("csrfmiddlewaretoken", "")
         body = urlencode({"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD})
         with self.client.post(
-            "/masuk/", data=body, headers=FORM, name="sign in", allow_redirects=False, catch_response=True
-        ) as response:
+            "/masuk/", data=body, headers=self.form_headers("/masuk/"), name="sign in", allow_redirects=False,
+            catch_response=True,
+        ) as response:  # fmt: skip
             if response.status_code != 302:
                 response.failure(f"sign-in of {username} answered {response.status_code}")
 
@@ -180,8 +186,8 @@ class VillageOfficer(PortalUser):
         address = f"Jl. Uji Beban {uuid.uuid4().hex[:12]}"
         fields = [(name, address if name == "address" else value) for name, value in fields]
         with self.client.post(
-            url, data=urlencode(fields), headers=FORM, name="save household", allow_redirects=False,
-            catch_response=True,
+            url, data=urlencode(fields), headers=self.form_headers(url), name="save household",
+            allow_redirects=False, catch_response=True,
         ) as saved:  # fmt: skip
             if saved.status_code != 302:
                 saved.failure(f"save answered {saved.status_code} (form refused or server error)")

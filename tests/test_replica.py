@@ -8,6 +8,8 @@ a page read from. Mirrors see only committed rows: these tests use
 transactional_db.
 """
 
+import time
+
 import pytest
 from django.db import OperationalError, connections, transaction
 from django.test.utils import CaptureQueriesContext
@@ -108,6 +110,44 @@ def test_replica_that_refuses_connections_falls_back_to_the_primary(client, offi
         assert village_reads(primary.captured_queries)
     # Marked unhealthy after the first refusal: the second page did not try again.
     assert len(attempts) == 1
+
+
+def test_kept_open_connection_to_a_stopped_replica_falls_back_to_the_primary(client, officer_a, monkeypatch):
+    """A worker keeps its replica connection open between requests
+    (DB_CONN_MAX_AGE). When the replica stops, that connection still looks
+    open until it is used: the router must test it (CONN_HEALTH_CHECKS) before
+    choosing the replica, or the view's first query meets the dead connection,
+    fails to reconnect outside the router's fallback and answers 500 (seen in
+    the loopback run)."""
+    replica = connections["replica"]
+    replica.ensure_connection()
+    kept = replica.connection
+
+    def refuse():
+        raise OperationalError("connection to server failed: Connection refused")
+
+    def drop():
+        # What close() leaves behind; the real one would destroy SQLite's
+        # in-memory test database, which the mirror shares.
+        replica.connection = None
+
+    monkeypatch.setattr(replica, "health_check_enabled", True)
+    monkeypatch.setattr(replica, "health_check_done", False)
+    monkeypatch.setattr(replica, "is_usable", lambda: False)  # the server behind it has stopped
+    monkeypatch.setattr(replica, "close", drop)
+    monkeypatch.setattr(replica, "connect", refuse)
+    # The lag was measured a moment ago (every LAG_CHECK_SECONDS): no query of
+    # the router's own would meet the dead connection first.
+    db_router._state["lag_checked_at"] = time.monotonic()
+    client.force_login(officer_a)
+    try:
+        with CaptureQueriesContext(connections["default"]) as primary:
+            response = client.get(f"/dasbor/desa/{A}/")
+    finally:
+        replica.connection = kept
+    assert response.status_code == 200
+    assert village_reads(primary.captured_queries)
+    assert db_router._state["unhealthy_until"] > 0
 
 
 def test_without_a_replica_every_read_is_on_the_primary(client, officer_a, settings):
