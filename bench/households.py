@@ -351,6 +351,7 @@ def fill(village_codes, n_members=N_MEMBERS):
     from django.test.utils import override_settings
     from django.utils import timezone
 
+    from villages.matching import match_key
     from villages.models import Household, Member
 
     postgres = connection.vendor == "postgresql"
@@ -367,15 +368,18 @@ def fill(village_codes, n_members=N_MEMBERS):
             if not postgres:
                 cursor.execute("PRAGMA cache_size = -131072")  # 128 MB while filling
             for household_rows, member_rows in generator.batches(first_household, first_member):
+                # The match key Member.clean() and save() would store (possible duplicates).
+                member_rows = [[*row, match_key(row[3], row[5])] for row in member_rows]
+                member_columns = (*MEMBER_COLUMNS, "match_key")
                 if postgres:
                     copy_rows(cursor, Household, HOUSEHOLD_COLUMNS, household_rows, stamp)
-                    copy_rows(cursor, Member, MEMBER_COLUMNS, member_rows, stamp)
+                    copy_rows(cursor, Member, member_columns, member_rows, stamp)
                 else:
                     Household.objects.bulk_create(
                         Household(**dict(zip(HOUSEHOLD_COLUMNS, row, strict=True))) for row in household_rows
                     )
                     Member.objects.bulk_create(
-                        Member(**dict(zip(MEMBER_COLUMNS, row, strict=True))) for row in member_rows
+                        Member(**dict(zip(member_columns, row, strict=True))) for row in member_rows
                     )
                 households += len(household_rows)
                 members += len(member_rows)

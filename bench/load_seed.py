@@ -90,7 +90,9 @@ def write_survey(path, village_code, households=3, seed=None):
     rng = random.Random(seed)
     survey = Survey([village_code], 0)
     district = village_code[:8].replace(".", "")
-    serial = 9000 + rng.randrange(0, 900)
+    # A household takes at most 5 serials (itself and up to 4 members): the last
+    # stays a 4-digit serial however many households are asked for.
+    serial = min(9000, 9999 - 5 * households - 900) + rng.randrange(0, 900)
     rows = []
     for _ in range(households):
         serial += 1
@@ -121,6 +123,9 @@ def main():
     parser.add_argument("--survey", type=Path, help="write a small household survey (.csv) and stop")
     parser.add_argument("--village", help="the village of --survey")
     parser.add_argument(
+        "--households", type=int, default=3, help="households in the --survey file (default 3)"
+    )
+    parser.add_argument(
         "--forget-surveys", action="store_true", help="remove the households --survey files made"
     )
     args = parser.parse_args()
@@ -130,7 +135,7 @@ def main():
 
     django.setup()
     if args.survey:
-        print(f"{write_survey(args.survey, args.village)} members written to {args.survey}")
+        print(f"{write_survey(args.survey, args.village, args.households)} members written to {args.survey}")
         return
     if args.forget_surveys:
         from villages.models import Household
@@ -164,6 +169,13 @@ def main():
             f"{time.perf_counter() - started:.1f} s"
         )
     print(f"users: {seed_users(codes)} (password {LOAD_PASSWORD})")
+    # The dashboards read stored figures: count them now, as the worker would
+    # after a real import, so the first load-test minute does not see zeros.
+    from dashboards import aggregates
+
+    started = time.perf_counter()
+    counted = aggregates.refresh_stale()
+    print(f"dashboard figures: {counted} villages counted, {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db import connections
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -310,24 +311,77 @@ def coverage_village_choices(*, user):
     )
 
 
+def coverage_rows(*, villages, order_by=("area_id",)):
+    """The matrix's villages in order as (code, name, district, regency,
+    province): a queryset, so a Paginator fetches only its page."""
+    return villages.order_by(*order_by).values_list(
+        "area_id",
+        "area__name",
+        "area__parent__name",
+        "area__parent__parent__name",
+        "area__parent__parent__parent__name",
+    )
+
+
+def _funded_programmes():
+    return Programme.objects.filter(
+        Exists(BudgetLine.objects.filter(programme=OuterRef("pk"), realised__gt=0))
+    )
+
+
 def coverage_matrix(*, villages):
     """Village x pillar: which agencies have a realised commitment (a
     Realisation with status realised) or a funded programme (a budget line
     with realised > 0) for the pillar in the village.
 
     ``villages`` is a queryset of Village already limited to the user's scope
-    and the filters. Three queries, whatever the number of villages: the
-    villages, the realised commitments and the funded programmes."""
+    and the filters; every one of them is in the matrix (the export). Three
+    queries, whatever the number of villages: the villages, the realised
+    commitments and the funded programmes."""
+    return _matrix(list(coverage_rows(villages=villages)), villages.values("area_id"))
+
+
+def coverage_page(rows):
+    """The matrix of one page of ``coverage_rows``: two queries for the
+    cells, whatever the page size. Its ``uncovered`` counts only these rows;
+    the page shows coverage_uncovered of the whole selection."""
+    rows = list(rows)
+    return _matrix(rows, [row[0] for row in rows])
+
+
+def coverage_uncovered(*, villages, total):
+    """Per pillar (in order), how many of the ``total`` villages of
+    ``villages`` no one covers. One query that returns four numbers: the
+    database counts the distinct covered (village, pillar) pairs, so the
+    answer does not grow with the villages (a NOT EXISTS per village and
+    pillar cost 80 ms at 500 villages)."""
     codes = villages.values("area_id")
+    realised = (
+        Realisation.objects.filter(status=Realisation.Status.REALISED, village_id__in=codes)
+        .annotate(covered_pillar=F("commitment__pillar"))
+        .values_list("village_id", "covered_pillar")
+        .order_by()
+    )
+    funded = (
+        Programme.villages.through.objects.filter(village_id__in=codes, programme__in=_funded_programmes())
+        .annotate(covered_pillar=F("programme__pillar"))
+        .values_list("village_id", "covered_pillar")
+        .order_by()
+    )
+    # UNION drops the duplicates: a pair covered both ways counts once.
+    pairs, params = realised.union(funded).query.sql_with_params()
+    with connections[villages.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT covered_pillar, COUNT(*) FROM ({pairs}) AS pairs GROUP BY covered_pillar", params
+        )
+        covered = dict(cursor.fetchall())
+    return [total - covered.get(pillar, 0) for pillar in PILLARS]
+
+
+def _matrix(village_rows, codes):
     rows = [
         CoverageRow(code=code, name=name, district=district, regency=regency, province=province)
-        for code, name, district, regency, province in villages.order_by("area_id").values_list(
-            "area_id",
-            "area__name",
-            "area__parent__name",
-            "area__parent__parent__name",
-            "area__parent__parent__parent__name",
-        )
+        for code, name, district, regency, province in village_rows
     ]
     # (village, pillar) -> {agency short name: [agency name, by commitment, by programme]}
     found = defaultdict(dict)
@@ -341,11 +395,8 @@ def coverage_matrix(*, villages):
     )
     for village, pillar, short_name, name in realised:
         found[village, pillar].setdefault(short_name, [name, False, False])[1] = True
-    funded_programmes = Programme.objects.filter(
-        Exists(BudgetLine.objects.filter(programme=OuterRef("pk"), realised__gt=0))
-    )
     funded = (
-        Programme.villages.through.objects.filter(village_id__in=codes, programme__in=funded_programmes)
+        Programme.villages.through.objects.filter(village_id__in=codes, programme__in=_funded_programmes())
         .values_list(
             "village_id", "programme__pillar", "programme__agency__short_name", "programme__agency__name"
         )

@@ -4,21 +4,19 @@ programmes and budgets; ministry staff and administrators change them
 Realisations and the coverage matrix are per village: only villages in the
 user's scope, and another village's realisation answers 404."""
 
-import io
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from coordination.exports import XLSX_CONTENT_TYPE, write_coverage_xlsx
+from coordination import exports as coverage_sheet
 from coordination.filters import CoverageFilter
 from coordination.forms import (
     AgencyFilterForm,
@@ -39,6 +37,9 @@ from coordination.selectors import (
     budget_totals,
     coordination_overview,
     coverage_matrix,
+    coverage_page,
+    coverage_rows,
+    coverage_uncovered,
     coverage_village_choices,
     mou_detail_queryset,
     mou_list,
@@ -59,7 +60,11 @@ from coordination.services import (
     programme_save,
     realisation_save,
 )
-from desmigratif.access import can_manage_coordination, get_village_for_user
+from desmigratif.access import can_manage_coordination, get_village_for_user, sees_whole_country
+from desmigratif.export_views import export_or_offer
+from desmigratif.exports import ExportSource
+from desmigratif.models import ExportJob
+from desmigratif.paging import Sort, paginate, query_without
 from pillars.models import Pillar
 from villages.models import Village
 
@@ -107,43 +112,90 @@ def index_view(request):
     )
 
 
-def _coverage(request):
-    rows = coverage_village_choices(user=request.user)
-    code = (request.GET.get("desa") or "").strip()
+# Sortable columns of the matrix; the code last, so every page is stable.
+COVERAGE_SORTS = {
+    "code": ("area_id",),
+    "village": ("area__name", "area_id"),
+    "regency": ("area__parent__parent__name", "area__name", "area_id"),
+}
+# Rows per page of the matrix: a row with four pillars of agencies weighs
+# about 1.5 KB of HTML, so a page stays well under 200 KB.
+COVERAGE_PAGE_SIZE = 50
+
+
+def _coverage_filter(request):
+    return _coverage_filter_for(request.user, request.GET)
+
+
+def _coverage_filter_for(user, query):
+    rows = coverage_village_choices(user=user)
+    code = (query.get("desa") or "").strip()
     if code and code not in {row[0] for row in rows}:
         # Another village's coverage by URL: not found, as everywhere.
         raise Http404
-    coverage_filter = CoverageFilter(
-        request.GET or None, queryset=Village.objects.in_scope(request.user), village_rows=rows
-    )
-    return coverage_filter, coverage_matrix(villages=coverage_filter.qs)
+    return CoverageFilter(query or None, queryset=Village.objects.in_scope(user), village_rows=rows)
 
 
 @login_required
 def coverage_view(request):
-    coverage_filter, matrix = _coverage(request)
+    coverage_filter = _coverage_filter(request)
+    villages = coverage_filter.qs
+    sort = Sort(request, COVERAGE_SORTS, default="code")
+    page, query = paginate(
+        request, coverage_rows(villages=villages, order_by=sort.order_by), per_page=COVERAGE_PAGE_SIZE
+    )
+    matrix = coverage_page(page.object_list)
     return render(
         request,
         "coordination/coverage.html",
         {
             "filter": coverage_filter,
             "matrix": matrix,
-            "pillars": list(zip(Pillar.choices, matrix.uncovered, strict=True)),
-            "query": request.GET.urlencode(),
+            "page": page,
+            "sort": sort,
+            "pillars": list(
+                zip(
+                    Pillar.choices,
+                    coverage_uncovered(villages=villages, total=page.paginator.count),
+                    strict=True,
+                )
+            ),
+            "query": query,
+            # The export is the whole selection in its own order: the filters only.
+            "export_query": query_without(request, "page", "sort"),
         },
     )
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def coverage_export_view(request):
-    _filter, matrix = _coverage(request)
-    stream = write_coverage_xlsx(matrix, io.BytesIO())
-    response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"cakupan-pilar-{timezone.localdate():%Y-%m-%d}.xlsx"
+    """Small exports at once; the whole country, or more villages than
+    EXPORT_INLINE_MAX_ROWS, as a job (desmigratif.exports)."""
+    return export_or_offer(request, coverage_export(request.user, request.GET), fmt="xlsx")
+
+
+# Filters that narrow the coverage matrix to part of the country.
+COVERAGE_AREA_FILTERS = ("province", "regency", "desa")
+
+
+def coverage_export(user, query) -> ExportSource:
+    """The coverage matrix of the filter's villages as a sheet."""
+    villages = _coverage_filter_for(user, query).qs
+
+    def count(limit=None):
+        return (villages[: limit + 1] if limit is not None else villages).count()
+
+    return ExportSource(
+        kind=ExportJob.Kind.COVERAGE,
+        title=_("Pillar coverage"),
+        filename_stem=f"cakupan-pilar-{timezone.localdate():%Y-%m-%d}",
+        sheet_title=_("Coverage"),
+        columns=coverage_sheet.coverage_columns(),
+        rows=lambda: coverage_sheet.coverage_rows(coverage_matrix(villages=villages)),
+        count=count,
+        nationwide=sees_whole_country(user) and not any(query.get(key) for key in COVERAGE_AREA_FILTERS),
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Agencies -------------------------------------------------------------------------------

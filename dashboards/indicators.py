@@ -1,9 +1,12 @@
-"""The dashboards' figures. Reads only: villages, pillars and coordination.
+"""The dashboards' figures. Reads villages, pillars and coordination, and the
+figures stored per village (dashboards.aggregates, which stores what
+``village_counts`` counts).
 
 ``village_indicators(village)`` gives everything the village dashboard shows
-in a fixed number of aggregate queries; ``overview_rows(villages)`` gives the
-key figures of many villages in a fixed number of grouped queries (grouped by
-village), whatever the number of villages. Both return plain data (numbers,
+from the village's stored counts (counted afresh when stale) and a few
+queries for MOUs and programmes; ``overview_rows(villages)`` gives the key
+figures of many villages from their stored figures, in a fixed number of
+queries whatever the number of villages. Both return plain data (numbers,
 strings, lists of [label, value]) that can be stored as JSON: periodic
 reports snapshot ``village_indicators`` and the API serves both, so keep their
 names and keys stable.
@@ -15,8 +18,7 @@ The progress score (0-100 per pillar, and overall) is defined in
 import datetime
 from collections import defaultdict
 
-from django.core.cache import cache
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -171,12 +173,175 @@ def _reach_prefixes(code):
     return [".".join(parts[: n + 1]) for n in range(len(parts))]
 
 
+def village_counts(village_id, *, today=None):
+    """The counts behind one village's dashboard, without labels: plain JSON
+    (numbers, value -> n mappings) that dashboards.aggregates stores with the
+    village's figures. A fixed number of aggregate queries (about eighteen),
+    whatever the size of the village. Everything in it depends only on the
+    village's own records and the date; MOU reach and programmes (shared by
+    many villages) are read afresh by village_indicators."""
+    today, year_start, stale_before, child_born_after = _dates(today)
+    members = Member.objects.filter(household__village_id=village_id).order_by()
+    counts = members.aggregate(
+        **_member_counts(child_born_after),
+        members_stale=Count("id", filter=Q(updated_at__lt=stale_before)),
+        **{f"missing_{name}": Count("id", filter=condition()) for name, condition in MISSING_FIELDS},
+        **{
+            f"sector_{value}": Count("id", filter=Q(migration_status=Member.Status.PMI, sector=value))
+            for value in [*Member.Sector.values, ""]
+        },
+        **{
+            f"channel_{value}": Count(
+                "id", filter=Q(migration_status__in=[Member.Status.CPMI, Member.Status.PMI], channel=value)
+            )
+            for value in [*Member.Channel.values, ""]
+        },
+    )
+    household_counts = Household.objects.filter(village_id=village_id).aggregate(
+        n=Count("id"), stale=Count("id", filter=Q(updated_at__lt=stale_before))
+    )
+    by_country = [
+        [row["destination_country"], row["n"]]
+        for row in members.filter(migration_status=Member.Status.PMI)
+        .values("destination_country")
+        .annotate(n=Count("id"))
+        .order_by("-n", "destination_country")
+    ]
+    officers = ServiceOfficer.objects.filter(village_id=village_id, active=True).aggregate(
+        n=Count("id"), trained=Count("id", filter=Q(trained=True))
+    )
+    activities = {
+        row["kind"]: [row["all_years"], row["n"], row["people"] or 0]
+        for row in ServiceActivity.objects.filter(village_id=village_id)
+        .order_by()
+        .values("kind")
+        .annotate(
+            all_years=Count("id"),
+            n=Count("id", filter=Q(date__gte=year_start)),
+            people=Sum("participant_count", filter=Q(date__gte=year_start)),
+        )
+    }
+    stages = {
+        row["stage"]: row["n"]
+        for row in Business.objects.filter(village_id=village_id)
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("id"))
+    }
+    trainings = Training.objects.filter(village_id=village_id).aggregate(
+        total=Count("id", distinct=True),
+        this_year=Count("id", distinct=True, filter=Q(start_date__gte=year_start)),
+        people=Count("participants", filter=Q(start_date__gte=year_start)),
+    )
+    sessions = ParentingSession.objects.filter(village_id=village_id).aggregate(
+        total=Count("id"),
+        this_year=Count("id", filter=Q(date__gte=year_start)),
+        children=Sum("children_reached", filter=Q(date__gte=year_start)),
+    )
+    session_participants = ParentingSession.participants.through.objects.filter(
+        parentingsession__village_id=village_id, parentingsession__date__gte=year_start
+    ).count()
+    house = LearningHouse.objects.filter(village_id=village_id).values_list("status", flat=True).first()
+    cooperatives = list(
+        Cooperative.objects.filter(village_id=village_id).values_list("legal_status", flat=True).order_by()
+    )
+    coop_members = (
+        Cooperative.members.through.objects.filter(cooperative__village_id=village_id)
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    loans = Loan.objects.filter(cooperative__village_id=village_id).aggregate(
+        n=Count("id"),
+        lent=Sum("amount"),
+        owed=Sum(F("amount") - F("repaid_amount"), filter=~Q(status=Loan.Status.WRITTEN_OFF)),
+        late=Count("id", filter=Q(status__in=[Loan.Status.LATE, Loan.Status.WRITTEN_OFF])),
+        kur=Count("id", filter=Q(scheme=Loan.Scheme.KUR)),
+    )
+    open_by_pillar = {
+        str(row["pillar"]): row["n"]
+        for row in Problem.objects.filter(village_id=village_id)
+        .open()
+        .order_by()
+        .values("pillar")
+        .annotate(n=Count("id"))
+    }
+    realisations = defaultdict(dict)
+    for row in (
+        Realisation.objects.filter(village_id=village_id)
+        .order_by()
+        .values("commitment__pillar", "status")
+        .annotate(n=Count("id"))
+    ):
+        realisations[str(row["commitment__pillar"])][row["status"]] = row["n"]
+    return {
+        "as_of": today.isoformat(),
+        "members": counts,
+        "households": household_counts,
+        "pmi_by_country": by_country,
+        "officers": officers,
+        "activities": activities,
+        "stages": stages,
+        "trainings": trainings,
+        "sessions": {**sessions, "children": sessions["children"] or 0, "participants": session_participants},
+        "learning_house": house or "",
+        "cooperatives": cooperatives,
+        "cooperative_members": coop_members,
+        "loans": {key: int(value or 0) for key, value in loans.items()},
+        "problems_open_by_pillar": open_by_pillar,
+        "realisations": dict(realisations),
+    }
+
+
+def overview_figures(counts):
+    """The overview row's figures and progress of one village from its
+    village_counts: the columns of dashboards.models.VillageFigures."""
+    members = counts["members"]
+    stages = counts["stages"]
+    migrants = members["cpmi"] + members["pmi"] + members["returnees"]
+    row = {
+        "households": counts["households"]["n"],
+        "members": members["members"],
+        "cpmi": members["cpmi"],
+        "pmi": members["pmi"],
+        "returnees": members["returnees"],
+        "returnees_with_business": members["returnees_with_business"],
+        "children_of_pmi": members["children_of_pmi"],
+        "migrants": migrants,
+        "migrants_complete": members["migrants_complete"],
+        "registration_coverage": _percent(members["migrants_complete"], migrants),
+        "officers": counts["officers"]["n"],
+        "officers_trained": counts["officers"]["trained"],
+        "activities_this_year": sum(n for _all, n, _people in counts["activities"].values()),
+        "businesses": sum(stages.values()),
+        "stage_counts": {stage: stages.get(stage, 0) for stage in Business.Stage.values},
+        "trainings_this_year": counts["trainings"]["this_year"],
+        "parenting_sessions_this_year": counts["sessions"]["this_year"],
+        "children_reached_this_year": counts["sessions"]["children"],
+        "learning_house_status": counts["learning_house"],
+        "cooperatives": len(counts["cooperatives"]),
+        "cooperative_legal_status": _best_legal_status(counts["cooperatives"]),
+        "cooperative_members": counts["cooperative_members"],
+        "loans": counts["loans"]["n"],
+        "loans_late": counts["loans"]["late"],
+        "problems_open": sum(counts["problems_open_by_pillar"].values()),
+        "commitments_realised": sum(
+            statuses.get(Realisation.Status.REALISED, 0) for statuses in counts["realisations"].values()
+        ),
+    }
+    row["progress"] = {str(k): v for k, v in progress_scores(row).items()}
+    return row
+
+
 def village_indicators(village, *, today=None):
     """Every figure of one village's dashboard, as JSON-serialisable data.
 
     ``village`` is a Village fetched with its area path
-    (``Village.objects.with_area_path()``). A fixed number of queries (about
-    twenty), whatever the size of the village. Keys (stable; add, never rename):
+    (``Village.objects.with_area_path()``). The village's own counts come from
+    its stored figures when they are current (dashboards.aggregates), else
+    they are counted (about eighteen queries) and stored; MOU reach and
+    programmes are read afresh (about six queries). Keys (stable; add, never
+    rename):
 
     - ``as_of`` (ISO date), ``year`` (the calendar year "this year" means)
     - ``village``: code, name, district, regency, province, cohort_year,
@@ -216,174 +381,97 @@ def village_indicators(village, *, today=None):
       365 days), stale_days
     - ``progress``: {"1": 0-100, "2", "3", "4", "overall"} (progress_scores)
     """
-    today, year_start, stale_before, child_born_after = _dates(today)
-    members = Member.objects.filter(household__village=village).order_by()
+    from dashboards import aggregates
 
-    counts = members.aggregate(
-        **_member_counts(child_born_after),
-        members_stale=Count("id", filter=Q(updated_at__lt=stale_before)),
-        **{f"missing_{name}": Count("id", filter=condition()) for name, condition in MISSING_FIELDS},
-        **{
-            f"sector_{value}": Count("id", filter=Q(migration_status=Member.Status.PMI, sector=value))
-            for value in [*Member.Sector.values, ""]
-        },
-        **{
-            f"channel_{value}": Count(
-                "id", filter=Q(migration_status__in=[Member.Status.CPMI, Member.Status.PMI], channel=value)
-            )
-            for value in [*Member.Channel.values, ""]
-        },
-    )
-    household_counts = Household.objects.filter(village=village).aggregate(
-        n=Count("id"), stale=Count("id", filter=Q(updated_at__lt=stale_before))
-    )
-    pmi = members.filter(migration_status=Member.Status.PMI)
-    by_country = list(
-        pmi.values("destination_country").annotate(n=Count("id")).order_by("-n", "destination_country")
-    )
-    by_sector = {value: counts[f"sector_{value}"] for value in [*Member.Sector.values, ""]}
-    by_channel = {value: counts[f"channel_{value}"] for value in [*Member.Channel.values, ""]}
+    if today is None:
+        counts = aggregates.current_counts(village.pk)
+        today = datetime.date.fromisoformat(counts["as_of"])
+    else:
+        counts = village_counts(village.pk, today=today)
+    return _labelled(counts, village, today)
+
+
+def _labelled(counts, village, today):
+    figures = overview_figures(counts)
+    members = counts["members"]
     not_recorded = _("not recorded")
+    by_sector = {value: members[f"sector_{value}"] for value in [*Member.Sector.values, ""]}
+    by_channel = {value: members[f"channel_{value}"] for value in [*Member.Channel.values, ""]}
     households = {
-        "households": household_counts["n"],
-        "members": counts["members"],
-        "cpmi": counts["cpmi"],
-        "pmi": counts["pmi"],
-        "returnees": counts["returnees"],
-        "family": counts["family"],
-        "returnees_with_business": counts["returnees_with_business"],
-        "returnees_without_business": counts["returnees"] - counts["returnees_with_business"],
-        "children_of_pmi": counts["children_of_pmi"],
+        "households": figures["households"],
+        "members": members["members"],
+        "cpmi": members["cpmi"],
+        "pmi": members["pmi"],
+        "returnees": members["returnees"],
+        "family": members["family"],
+        "returnees_with_business": members["returnees_with_business"],
+        "returnees_without_business": members["returnees"] - members["returnees_with_business"],
+        "children_of_pmi": members["children_of_pmi"],
         "pmi_by_country": [
-            [
-                country_name(row["destination_country"]) if row["destination_country"] else not_recorded,
-                row["n"],
-            ]
-            for row in by_country
+            [country_name(country) if country else not_recorded, n] for country, n in counts["pmi_by_country"]
         ],
         "pmi_by_sector": _pairs(by_sector, Member.Sector.choices) + [[not_recorded, by_sector.get("", 0)]],
         "channel": _pairs(by_channel, Member.Channel.choices) + [[not_recorded, by_channel.get("", 0)]],
     }
-
-    # Pillar I
-    officers = ServiceOfficer.objects.filter(village=village, active=True).aggregate(
-        n=Count("id"), trained=Count("id", filter=Q(trained=True))
-    )
-    activities = ServiceActivity.objects.filter(village=village).order_by()
-    by_kind = list(
-        activities.values("kind").annotate(
-            all_years=Count("id"),
-            n=Count("id", filter=Q(date__gte=year_start)),
-            people=Sum("participant_count", filter=Q(date__gte=year_start)),
-        )
-    )
-    this_year = {row["kind"]: row for row in by_kind}
-    migrants = counts["cpmi"] + counts["pmi"] + counts["returnees"]
+    activities = counts["activities"]
     pillar_1 = {
-        "officers": officers["n"],
-        "officers_trained": officers["trained"],
-        "migrants": migrants,
-        "migrants_complete": counts["migrants_complete"],
-        "registration_coverage": _percent(counts["migrants_complete"], migrants),
-        "activities_this_year": sum(row["n"] for row in this_year.values()),
+        "officers": figures["officers"],
+        "officers_trained": figures["officers_trained"],
+        "migrants": figures["migrants"],
+        "migrants_complete": figures["migrants_complete"],
+        "registration_coverage": figures["registration_coverage"],
+        "activities_this_year": figures["activities_this_year"],
         "activities_by_kind": [
-            [str(label), this_year[kind]["n"] if kind in this_year else 0]
+            [str(label), activities[kind][1] if kind in activities else 0]
             for kind, label in ServiceActivity.Kind.choices
         ],
-        "participants_this_year": sum(row["people"] or 0 for row in this_year.values()),
-        "activities_total": sum(row["all_years"] for row in by_kind),
+        "participants_this_year": sum(people for _all, _n, people in activities.values()),
+        "activities_total": sum(all_years for all_years, _n, _people in activities.values()),
     }
-
-    # Pillar II
-    stages = {
-        row["stage"]: row["n"]
-        for row in Business.objects.filter(village=village).order_by().values("stage").annotate(n=Count("id"))
-    }
-    trainings = Training.objects.filter(village=village).aggregate(
-        total=Count("id", distinct=True),
-        this_year=Count("id", distinct=True, filter=Q(start_date__gte=year_start)),
-        people=Count("participants", filter=Q(start_date__gte=year_start)),
-    )
+    stages = counts["stages"]
     pillar_2 = {
-        "businesses": sum(stages.values()),
+        "businesses": figures["businesses"],
         "businesses_by_stage": _pairs(stages, Business.Stage.choices),
-        "stage_counts": {stage: stages.get(stage, 0) for stage in Business.Stage.values},
-        "trainings_this_year": trainings["this_year"],
-        "trainings_total": trainings["total"],
-        "training_participants": trainings["people"],
+        "stage_counts": figures["stage_counts"],
+        "trainings_this_year": counts["trainings"]["this_year"],
+        "trainings_total": counts["trainings"]["total"],
+        "training_participants": counts["trainings"]["people"],
     }
-
-    # Pillar III
-    sessions = ParentingSession.objects.filter(village=village).aggregate(
-        total=Count("id"),
-        this_year=Count("id", filter=Q(date__gte=year_start)),
-        children=Sum("children_reached", filter=Q(date__gte=year_start)),
-    )
-    participants = ParentingSession.participants.through.objects.filter(
-        parentingsession__village=village, parentingsession__date__gte=year_start
-    ).count()
-    house = LearningHouse.objects.filter(village=village).values_list("status", flat=True).first()
+    sessions = counts["sessions"]
+    house = counts["learning_house"]
     pillar_3 = {
         "parenting_sessions_this_year": sessions["this_year"],
         "parenting_sessions_total": sessions["total"],
-        "children_reached_this_year": sessions["children"] or 0,
-        "parenting_participants_this_year": participants,
-        "learning_house_status": house or "",
+        "children_reached_this_year": sessions["children"],
+        "parenting_participants_this_year": sessions["participants"],
+        "learning_house_status": house,
         "learning_house_status_label": str(LearningHouse.Status(house).label) if house else "",
     }
-
-    # Pillar IV
-    cooperatives = list(
-        Cooperative.objects.filter(village=village).values_list("legal_status", flat=True).order_by()
-    )
-    coop_members = (
-        Cooperative.members.through.objects.filter(cooperative__village=village)
-        .values("member_id")
-        .distinct()
-        .count()
-    )
-    loans = Loan.objects.filter(cooperative__village=village).aggregate(
-        n=Count("id"),
-        lent=Sum("amount"),
-        owed=Sum(F("amount") - F("repaid_amount"), filter=~Q(status=Loan.Status.WRITTEN_OFF)),
-        late=Count("id", filter=Q(status__in=[Loan.Status.LATE, Loan.Status.WRITTEN_OFF])),
-        kur=Count("id", filter=Q(scheme=Loan.Scheme.KUR)),
-    )
+    loans = counts["loans"]
     pillar_4 = {
-        "cooperatives": len(cooperatives),
-        "cooperative_legal_status": _best_legal_status(cooperatives),
-        "cooperative_members": coop_members,
+        "cooperatives": figures["cooperatives"],
+        "cooperative_legal_status": figures["cooperative_legal_status"],
+        "cooperative_members": figures["cooperative_members"],
         "loans": loans["n"],
-        "loans_amount": int(loans["lent"] or 0),
-        "loans_outstanding": int(loans["owed"] or 0),
+        "loans_amount": loans["lent"],
+        "loans_outstanding": loans["owed"],
         "loans_late": loans["late"],
         "loans_kur": loans["kur"],
     }
-
-    # Problems
-    open_by_pillar = {
-        row["pillar"]: row["n"]
-        for row in Problem.objects.filter(village=village)
-        .open()
-        .order_by()
-        .values("pillar")
-        .annotate(n=Count("id"))
-    }
+    open_by_pillar = counts["problems_open_by_pillar"]
     problems = {
-        "open": sum(open_by_pillar.values()),
-        "by_pillar": [[str(label), open_by_pillar.get(p, 0)] for p, label in Pillar.choices],
-        "open_by_pillar": {str(p): open_by_pillar.get(p, 0) for p in PILLARS},
+        "open": figures["problems_open"],
+        "by_pillar": [[str(label), open_by_pillar.get(str(p), 0)] for p, label in Pillar.choices],
+        "open_by_pillar": {str(p): open_by_pillar.get(str(p), 0) for p in PILLARS},
     }
-
-    coordination = _village_coordination(village)
     completeness = {
-        "members_missing_required": counts["missing_required"],
+        "members_missing_required": members["missing_required"],
         "missing_by_field": [
-            [str(Member._meta.get_field(name).verbose_name), counts[f"missing_{name}"]]
+            [str(Member._meta.get_field(name).verbose_name), members[f"missing_{name}"]]
             for name, _condition in MISSING_FIELDS
         ],
-        "households_stale": household_counts["stale"],
-        "members_stale": counts["members_stale"],
+        "households_stale": counts["households"]["stale"],
+        "members_stale": members["members_stale"],
         "stale_days": STALE_DAYS,
     }
     result = {
@@ -393,7 +481,7 @@ def village_indicators(village, *, today=None):
         "households": households,
         "pillars": {"1": pillar_1, "2": pillar_2, "3": pillar_3, "4": pillar_4},
         "problems": problems,
-        "coordination": coordination,
+        "coordination": _village_coordination(village, counts["realisations"]),
         "completeness": completeness,
     }
     result["progress"] = {
@@ -409,7 +497,9 @@ def _best_legal_status(statuses):
     return ""
 
 
-def _village_coordination(village):
+def _village_coordination(village, realisations):
+    """``realisations``: {pillar (str): {status: n}} of the village's
+    realisations (village_counts)."""
     prefixes = _reach_prefixes(village.code)
     applicable_mous = MOU.objects.filter(
         ~Exists(MOU.reach.through.objects.filter(mou=OuterRef("pk")))
@@ -422,14 +512,7 @@ def _village_coordination(village):
         .values("pillar")
         .annotate(n=Count("id"))
     }
-    statuses = defaultdict(dict)
-    for row in (
-        Realisation.objects.filter(village=village)
-        .order_by()
-        .values("commitment__pillar", "status")
-        .annotate(n=Count("id"))
-    ):
-        statuses[row["commitment__pillar"]][row["status"]] = row["n"]
+    statuses = {p: realisations.get(str(p), {}) for p in PILLARS}
     realised = {p: statuses[p].get(Realisation.Status.REALISED, 0) for p in PILLARS}
 
     agencies = defaultdict(set)
@@ -585,6 +668,88 @@ def _score_inputs_from_indicators(data):
 
 # Many villages at once ---------------------------------------------------------------------
 
+# The overview row's keys read from the village's stored figures
+# (dashboards.models.VillageFigures), besides the village's own fields.
+FIGURE_KEYS = [
+    "households",
+    "members",
+    "cpmi",
+    "pmi",
+    "returnees",
+    "returnees_with_business",
+    "children_of_pmi",
+    "migrants",
+    "migrants_complete",
+    "registration_coverage",
+    "officers",
+    "officers_trained",
+    "activities_this_year",
+    "businesses",
+    "stage_counts",
+    "trainings_this_year",
+    "parenting_sessions_this_year",
+    "children_reached_this_year",
+    "learning_house_status",
+    "cooperatives",
+    "cooperative_legal_status",
+    "cooperative_members",
+    "loans",
+    "loans_late",
+    "problems_open",
+    "commitments_realised",
+]
+VILLAGE_KEYS = {
+    "code": "area_id",
+    "name": "area__name",
+    "district": "area__parent__name",
+    "regency_code": "area__parent__parent_id",
+    "regency": "area__parent__parent__name",
+    "province_code": "area__parent__parent__parent_id",
+    "province": "area__parent__parent__parent__name",
+    "cohort_year": "cohort_year",
+    "status": "status",
+    "latitude": "latitude",
+    "longitude": "longitude",
+}
+PROGRESS_KEYS = {"1": "progress_1", "2": "progress_2", "3": "progress_3", "4": "progress_4"}
+PROGRESS_KEYS["overall"] = "progress_overall"
+EMPTY_FIGURES = {
+    **{key: 0 for key in FIGURE_KEYS},
+    "registration_coverage": None,
+    "stage_counts": dict.fromkeys(Business.Stage.values, 0),
+    "learning_house_status": "",
+    "cooperative_legal_status": "",
+}
+
+
+def overview_values(villages):
+    """``villages`` (a Village queryset) with the columns an overview row is
+    made of: the village's fields and its stored figures (one LEFT JOIN)."""
+    return villages.values(
+        *VILLAGE_KEYS.values(),
+        *(f"figures__{key}" for key in FIGURE_KEYS),
+        *(f"figures__{field}" for field in PROGRESS_KEYS.values()),
+    )
+
+
+def overview_row(values):
+    """One overview row (the keys overview_rows documents) from a row of
+    overview_values. A village never counted yet shows zeros."""
+    row = {key: values[field] for key, field in VILLAGE_KEYS.items()}
+    for key in ("district", "regency_code", "regency", "province_code", "province"):
+        row[key] = row[key] or ""
+    row["status_label"] = str(Village.Status(row["status"]).label)
+    for key in ("latitude", "longitude"):
+        row[key] = float(row[key]) if row[key] is not None else None
+    counted = values["figures__households"] is not None
+    for key in FIGURE_KEYS:
+        row[key] = values[f"figures__{key}"] if counted else EMPTY_FIGURES[key]
+    row["stage_counts"] = {**EMPTY_FIGURES["stage_counts"], **(row["stage_counts"] or {})}
+    row["progress"] = {
+        key: values[f"figures__{field}"] if counted else 0 for key, field in PROGRESS_KEYS.items()
+    }
+    return row
+
 
 def overview_rows(villages, *, today=None):
     """One dict per village of ``villages`` (a Village queryset, already
@@ -600,191 +765,21 @@ def overview_rows(villages, *, today=None):
     cooperative_legal_status, cooperative_members, loans, loans_late,
     problems_open, commitments_realised, progress ({"1".."4", "overall"}).
 
-    A fixed number of grouped queries (grouped by village), whatever the
-    number of villages."""
-    today, year_start, stale_before, child_born_after = _dates(today)
-    ids = villages.order_by().values("area_id")
-    rows = {}
-    for values in villages.order_by("area_id").values(
-        "area_id",
-        "area__name",
-        "area__parent__name",
-        "area__parent__parent_id",
-        "area__parent__parent__name",
-        "area__parent__parent__parent_id",
-        "area__parent__parent__parent__name",
-        "cohort_year",
-        "status",
-        "latitude",
-        "longitude",
-    ):
-        rows[values["area_id"]] = {
-            "code": values["area_id"],
-            "name": values["area__name"],
-            "district": values["area__parent__name"] or "",
-            "regency_code": values["area__parent__parent_id"] or "",
-            "regency": values["area__parent__parent__name"] or "",
-            "province_code": values["area__parent__parent__parent_id"] or "",
-            "province": values["area__parent__parent__parent__name"] or "",
-            "cohort_year": values["cohort_year"],
-            "status": values["status"],
-            "status_label": str(Village.Status(values["status"]).label),
-            "latitude": float(values["latitude"]) if values["latitude"] is not None else None,
-            "longitude": float(values["longitude"]) if values["longitude"] is not None else None,
-            "households": 0,
-            "members": 0,
-            "cpmi": 0,
-            "pmi": 0,
-            "returnees": 0,
-            "returnees_with_business": 0,
-            "children_of_pmi": 0,
-            "migrants": 0,
-            "migrants_complete": 0,
-            "officers": 0,
-            "officers_trained": 0,
-            "activities_this_year": 0,
-            "businesses": 0,
-            "stage_counts": dict.fromkeys(Business.Stage.values, 0),
-            "trainings_this_year": 0,
-            "parenting_sessions_this_year": 0,
-            "children_reached_this_year": 0,
-            "learning_house_status": "",
-            "cooperatives": 0,
-            "cooperative_legal_status": "",
-            "cooperative_members": 0,
-            "loans": 0,
-            "loans_late": 0,
-            "problems_open": 0,
-            "commitments_realised": 0,
-        }
-    if not rows:
-        return []
+    Read from the villages' stored figures (dashboards.aggregates) after
+    counting the few stale ones again: three queries or so, whatever the
+    number of villages and members. ``today``: count every village afresh for
+    that date instead (tests, and the drift check)."""
+    from dashboards import aggregates
 
-    def grouped(queryset, field, **aggregates):
-        return queryset.filter(**{f"{field}__in": ids}).order_by().values(field).annotate(**aggregates)
-
-    registry = _registry_figures(rows, ids, child_born_after)
-    for code, figures in registry.items():
-        if code in rows:
-            rows[code].update(figures)
-    for r in grouped(
-        ServiceOfficer.objects.filter(active=True),
-        "village_id",
-        n=Count("id"),
-        trained=Count("id", filter=Q(trained=True)),
-    ):
-        rows[r["village_id"]].update(officers=r["n"], officers_trained=r["trained"])
-    for r in grouped(ServiceActivity.objects.filter(date__gte=year_start), "village_id", n=Count("id")):
-        rows[r["village_id"]]["activities_this_year"] = r["n"]
-    for r in (
-        Business.objects.filter(village_id__in=ids)
-        .order_by()
-        .values("village_id", "stage")
-        .annotate(n=Count("id"))
-    ):
-        row = rows[r["village_id"]]
-        row["stage_counts"][r["stage"]] = r["n"]
-        row["businesses"] += r["n"]
-    for r in grouped(Training.objects.filter(start_date__gte=year_start), "village_id", n=Count("id")):
-        rows[r["village_id"]]["trainings_this_year"] = r["n"]
-    for r in grouped(
-        ParentingSession.objects.filter(date__gte=year_start),
-        "village_id",
-        n=Count("id"),
-        children=Sum("children_reached"),
-    ):
-        rows[r["village_id"]].update(
-            parenting_sessions_this_year=r["n"], children_reached_this_year=r["children"] or 0
-        )
-    for code, status in LearningHouse.objects.filter(village_id__in=ids).values_list("village_id", "status"):
-        rows[code]["learning_house_status"] = status
-    legal = defaultdict(list)
-    for code, status in Cooperative.objects.filter(village_id__in=ids).values_list(
-        "village_id", "legal_status"
-    ):
-        legal[code].append(status)
-    for code, statuses in legal.items():
-        rows[code].update(cooperatives=len(statuses), cooperative_legal_status=_best_legal_status(statuses))
-    for r in grouped(
-        Cooperative.members.through.objects,
-        "cooperative__village_id",
-        n=Count("member_id", distinct=True),
-    ):
-        rows[r["cooperative__village_id"]]["cooperative_members"] = r["n"]
-    for r in grouped(
-        Loan.objects,
-        "cooperative__village_id",
-        n=Count("id"),
-        late=Count("id", filter=Q(status__in=[Loan.Status.LATE, Loan.Status.WRITTEN_OFF])),
-    ):
-        rows[r["cooperative__village_id"]].update(loans=r["n"], loans_late=r["late"])
-    for r in grouped(Problem.objects.open(), "village_id", n=Count("id")):
-        rows[r["village_id"]]["problems_open"] = r["n"]
-    for r in grouped(
-        Realisation.objects.filter(status=Realisation.Status.REALISED), "village_id", n=Count("id")
-    ):
-        rows[r["village_id"]]["commitments_realised"] = r["n"]
-
-    result = []
-    for row in rows.values():
-        row["registration_coverage"] = _percent(row["migrants_complete"], row["migrants"])
-        row["progress"] = {str(k): v for k, v in progress_scores(row).items()}
-        result.append(row)
-    return result
-
-
-# Above this many villages the overview reads the registry figures (members
-# and households per village: a scan of the whole member table) from a
-# national cache entry, refreshed when a household or member is added and at
-# least every REGISTRY_CACHE_SECONDS; below it, it counts them afresh.
-FRESH_REGISTRY_VILLAGES = 60
-REGISTRY_CACHE_SECONDS = 300
-REGISTRY_FIGURES = [
-    "members",
-    "cpmi",
-    "pmi",
-    "returnees",
-    "returnees_with_business",
-    "children_of_pmi",
-    "migrants_complete",
-]
-
-
-def _count_registry(ids, child_born_after):
-    """{village code: {households, members, cpmi, ...}} for the villages of ``ids``."""
-    figures = defaultdict(lambda: dict.fromkeys([*REGISTRY_FIGURES, "households", "migrants"], 0))
-    member_counts = _member_counts(child_born_after)
-    members = Member.objects.order_by()
-    households = Household.objects.order_by()
-    if ids is not None:
-        members = members.filter(household__village_id__in=ids)
-        households = households.filter(village_id__in=ids)
-    for r in members.values("household__village_id").annotate(
-        **{name: member_counts[name] for name in REGISTRY_FIGURES}
-    ):
-        row = figures[r["household__village_id"]]
-        row.update({name: r[name] for name in REGISTRY_FIGURES})
-        row["migrants"] = r["cpmi"] + r["pmi"] + r["returnees"]
-    for r in households.values("village_id").annotate(n=Count("id")):
-        figures[r["village_id"]]["households"] = r["n"]
-    return dict(figures)
-
-
-def _registry_figures(rows, ids, child_born_after):
-    if len(rows) <= FRESH_REGISTRY_VILLAGES:
-        return _count_registry(ids, child_born_after)
-    # The key changes as soon as a member or household is added; edits show
-    # within REGISTRY_CACHE_SECONDS.
-    newest = (
-        Member.objects.aggregate(m=Max("id"))["m"],
-        Household.objects.aggregate(h=Max("id"))["h"],
-    )
-    key = f"dashboards:registry:{child_born_after.isoformat()}:{newest[0]}:{newest[1]}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = _count_registry(None, child_born_after)
-        cache.set(key, figures, REGISTRY_CACHE_SECONDS)
-    return figures
+    if today is not None:
+        rows = []
+        for values in overview_values(villages.order_by("area_id")):
+            row = overview_row(values)
+            row.update(overview_figures(village_counts(row["code"], today=today)))
+            rows.append(row)
+        return rows
+    aggregates.refresh_some(villages)
+    return [overview_row(values) for values in overview_values(villages.order_by("area_id"))]
 
 
 # The columns the overview sorts on and totals ------------------------------------------------

@@ -1,25 +1,39 @@
 import datetime
-import io
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import Coalesce, Lower
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
-from dashboards.indicators import overview_rows, overview_totals, village_indicators
+from dashboards import aggregates
+from dashboards.indicators import (
+    SUM_COLUMNS,
+    overview_row,
+    overview_rows,
+    overview_values,
+    village_indicators,
+)
 from dashboards.templatetags.charts import progress_band
-from desmigratif.access import get_village_for_user
+from desmigratif.access import get_village_for_user, sees_whole_country
+from desmigratif.db_router import replica_ok
+from desmigratif.export_views import export_or_offer
+from desmigratif.exports import ExportSource
+from desmigratif.models import ExportJob
+from desmigratif.paging import paginate
 from pillars.models import Pillar, Problem
 from villages.filters import VillageFilter
 from villages.models import Village
-from villages.spreadsheets import write_xlsx
 
 OPEN_PROBLEMS_SHOWN = 5
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ?sort= -> how a row sorts. Only these; anything else falls back to the code.
+# The export sorts its rows in Python (SORTS), the overview page in the
+# database (ORDERS, the same orders); ties keep the code order in both.
 SORTS = {
     "code": lambda row: row["code"],
     "name": lambda row: row["name"].lower(),
@@ -37,6 +51,29 @@ SORTS = {
     "p4": lambda row: row["progress"]["4"],
     "overall": lambda row: row["progress"]["overall"],
 }
+ORDERS = {
+    "code": [],
+    "name": [Lower("area__name")],
+    "regency": [
+        Lower("area__parent__parent__parent__name"),
+        Lower("area__parent__parent__name"),
+        Lower("area__name"),
+    ],
+    "cohort": [F("cohort_year")],
+    "households": [F("figures__households")],
+    "pmi": [F("figures__pmi")],
+    "returnees": [F("figures__returnees")],
+    "coverage": [F("figures__registration_coverage")],
+    "businesses": [F("figures__businesses")],
+    "problems": [F("figures__problems_open")],
+    "p1": [F("figures__progress_1")],
+    "p2": [F("figures__progress_2")],
+    "p3": [F("figures__progress_3")],
+    "p4": [F("figures__progress_4")],
+    "overall": [F("figures__progress_overall")],
+}
+OVERVIEW_PAGE_SIZE = 50
+MAP_PAGE_SIZE = 50
 
 COLUMNS = [
     # (sort key or None, heading)
@@ -80,8 +117,12 @@ def village_dashboard(request, code):
 
 
 def _filtered(request):
-    villages = Village.objects.in_scope(request.user)
-    village_filter = VillageFilter(request.GET or None, queryset=villages, user=request.user)
+    return _filtered_for(request.user, request.GET)
+
+
+def _filtered_for(user, query):
+    villages = Village.objects.in_scope(user)
+    village_filter = VillageFilter(query or None, queryset=villages, user=user)
     if village_filter.is_bound and village_filter.is_valid():
         villages = village_filter.qs
     return village_filter, villages
@@ -120,13 +161,49 @@ def _for_display(rows):
     return rows
 
 
+def _ordered(villages, sort):
+    """``villages`` in the order of ``sort`` (a key of ORDERS, "-" for
+    descending), then by code; a village not counted yet sorts as lowest."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in ORDERS:
+        key, descending = "code", False
+    order = [
+        expression.desc(nulls_last=True) if descending else expression.asc(nulls_first=True)
+        for expression in ORDERS[key]
+    ]
+    return villages.order_by(*order, "area_id"), ("-" if descending else "") + key
+
+
+def _totals(villages):
+    """overview_totals over the whole filtered scope, in one query."""
+    totals = villages.aggregate(
+        villages=Count("pk"),
+        **{name: Coalesce(Sum(f"figures__{name}"), 0) for name in SUM_COLUMNS},
+        **{
+            f"progress_{key}": Avg(Coalesce(f"figures__progress_{key}", 0))
+            for key in ("1", "2", "3", "4", "overall")
+        },
+    )
+    for key in ("1", "2", "3", "4", "overall"):
+        average = totals[f"progress_{key}"]
+        totals[f"progress_{key}"] = round(average) if average is not None else None
+    return totals
+
+
 @login_required
 def overview(request):
     village_filter, villages = _filtered(request)
-    rows = _for_display(overview_rows(villages))
-    sort = _sorted(rows, request.GET.get("sort", "code"))
+    as_of = aggregates.refresh_some(villages)
+    totals = _totals(villages)
+    ordered, sort = _ordered(villages, request.GET.get("sort", "code"))
+    page, page_query = paginate(
+        request, overview_values(ordered), per_page=OVERVIEW_PAGE_SIZE, count=totals["villages"]
+    )
+    rows = _for_display([overview_row(values) for values in page])
     query = request.GET.copy()
     query.pop("sort", None)
+    query.pop("page", None)
     headers = []
     for key, label in COLUMNS:
         if key is None:
@@ -143,17 +220,21 @@ def overview(request):
                 "aria_sort": ("descending" if sort.startswith("-") else "ascending") if current else "",
             }
         )
-    query.pop("sort", None)
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
     return render(
         request,
         "dashboards/overview.html",
         {
             "filter": village_filter,
             "rows": rows,
-            "totals": overview_totals(rows),
+            "page": page,
+            "query": page_query,
+            "totals": totals,
+            "as_of": as_of,
             "headers": headers,
             "sort": sort,
-            "export_query": request.GET.urlencode(),
+            "export_query": export_query.urlencode(),
         },
     )
 
@@ -190,49 +271,92 @@ EXPORT_COLUMNS = [
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def overview_xlsx(request):
-    _filter, villages = _filtered(request)
-    rows = overview_rows(villages)
-    _sorted(rows, request.GET.get("sort", "code"))
-    headings = [str(label) for _key, label in EXPORT_COLUMNS]
-    sheet_rows = []
-    for row in rows:
-        flat = {**row, **{f"p{k}": row["progress"][k] for k in ("1", "2", "3", "4")}}
-        flat["overall"] = row["progress"]["overall"]
-        sheet_rows.append({str(label): flat.get(key) for key, label in EXPORT_COLUMNS})
-    stream = io.BytesIO()
-    write_xlsx(sheet_rows, headings, stream, _("Overview"))
-    response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    name = f"desmigratif-overview-{datetime.date.today():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """Small exports at once; the whole country, or more villages than
+    EXPORT_INLINE_MAX_ROWS, as a job (desmigratif.exports)."""
+    return export_or_offer(request, overview_export(request.user, request.GET), fmt="xlsx")
+
+
+# Filters that narrow the overview to part of the country.
+AREA_FILTERS = ("q", "province", "regency")
+
+
+def overview_export(user, query) -> ExportSource:
+    """The overview as a sheet: one row per village of the filter, sorted as
+    on the page."""
+    _filter, villages = _filtered_for(user, query)
+    columns = [str(label) for _key, label in EXPORT_COLUMNS]
+
+    def rows():
+        rows = overview_rows(villages)
+        _sorted(rows, query.get("sort", "code"))
+        for row in rows:
+            flat = {**row, **{f"p{k}": row["progress"][k] for k in ("1", "2", "3", "4")}}
+            flat["overall"] = row["progress"]["overall"]
+            yield {str(label): flat.get(key) for key, label in EXPORT_COLUMNS}
+
+    def count(limit=None):
+        return (villages[: limit + 1] if limit is not None else villages).count()
+
+    return ExportSource(
+        kind=ExportJob.Kind.OVERVIEW,
+        title=_("Overview of the villages"),
+        filename_stem=f"desmigratif-overview-{datetime.date.today():%Y%m%d}",
+        sheet_title=_("Overview"),
+        columns=columns,
+        rows=rows,
+        count=count,
+        nationwide=sees_whole_country(user) and not any(query.get(key) for key in AREA_FILTERS),
+    )
 
 
 @login_required
 def village_map(request):
     village_filter, villages = _filtered(request)
-    rows = _for_display(overview_rows(villages))
-    rows.sort(key=lambda row: (row["province"], row["regency"], row["name"]))
-    points = [
-        {
-            "code": row["code"],
-            "name": row["name"],
-            "regency": row["regency"],
-            "lat": row["latitude"],
-            "lng": row["longitude"],
-            "score": row["progress"]["overall"],
-        }
-        for row in rows
-        if row["latitude"] is not None and row["longitude"] is not None
-    ]
+    as_of = aggregates.refresh_some(villages)
+    ordered = villages.order_by(
+        "area__parent__parent__parent__name", "area__parent__parent__name", "area__name", "area_id"
+    )
+    page, page_query = paginate(request, overview_values(ordered), per_page=MAP_PAGE_SIZE)
+    rows = _for_display([overview_row(values) for values in page])
+    points_query = request.GET.copy()
+    points_query.pop("page", None)
     return render(
         request,
         "dashboards/map.html",
         {
             "filter": village_filter,
             "rows": rows,
-            "points": points,
-            "without_location": len(rows) - len(points),
+            "page": page,
+            "query": page_query,
+            "as_of": as_of,
+            "points_url": f"{reverse('dashboards:map_points')}?{points_query.urlencode()}",
+            "without_location": villages.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True)).count(),
         },
     )
+
+
+@replica_ok
+@login_required
+def map_points(request):
+    """The map's villages as compact JSON: {"points": [[code, name, regency,
+    latitude, longitude, overall score], ...]} for the villages in scope
+    (with the map page's filters) that have a location. Read from the stored
+    figures: one query, whatever the number of members."""
+    _filter, villages = _filtered(request)
+    located = villages.filter(latitude__isnull=False, longitude__isnull=False).order_by("area_id")
+    points = [
+        [code, name, regency or "", float(lat), float(lng), score or 0]
+        for code, name, regency, lat, lng, score in located.values_list(
+            "area_id",
+            "area__name",
+            "area__parent__parent__name",
+            "latitude",
+            "longitude",
+            "figures__progress_overall",
+        )
+    ]
+    response = JsonResponse({"points": points})
+    response["Cache-Control"] = "private, max-age=60"
+    return response

@@ -41,6 +41,19 @@ SCHEDULES = [
         "func": "villages.import_jobs.purge_import_files",
         "schedule_type": "H",
     },
+    {
+        # Exports hold registry data, some full NIKs (README, "Exports").
+        "name": "desmigratif: purge export files",
+        "func": "desmigratif.exports.purge_export_files",
+        "schedule_type": "H",
+    },
+    {
+        # The overview and map say their figures are at most this late.
+        "name": "dashboards: count changed villages",
+        "func": "dashboards.aggregates.refresh_stale",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
 ]
 
 

@@ -295,6 +295,9 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Inputs and selects written in Python, the same HTML as Django's templates at
+# a fraction of the CPU (the household form repeats them for every member).
+FORM_RENDERER = "desmigratif.form_renderer.FormRenderer"
 
 # Production safety: each can be relaxed by its environment variable (README).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -383,6 +386,11 @@ IMPORT_WORKER_TIMEOUT_SECONDS = env_int("IMPORT_WORKER_TIMEOUT_SECONDS", 180)
 # (villages.import_jobs.purge_import_files, hourly).
 IMPORT_REPORT_RETENTION_DAYS = env_int("IMPORT_REPORT_RETENTION_DAYS", 7)
 IMPORT_UNCONFIRMED_RETENTION_HOURS = env_int("IMPORT_UNCONFIRMED_RETENTION_HOURS", 24)
+# Exports of more rows than this (or of the whole country) are prepared by
+# the worker instead of inside the request (desmigratif.exports); ~1 s of
+# writing. Their files are deleted EXPORT_RETENTION_HOURS after they are ready.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5_000)
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 24)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, stated on purpose
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 # Form fields other than files (uploaded files do not count here).
@@ -400,7 +408,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 Q_CLUSTER = {
     "name": "desmigratif",
     "orm": "default",
-    "workers": 1,
+    # Two workers where the database takes concurrent writers, so a long
+    # export does not hold back the imports and the minutely dashboard count;
+    # one on SQLite, which locks the whole file for each writer.
+    "workers": env_int("QUEUE_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2),
     "timeout": 3600,
     "retry": 3700,
     "max_attempts": 1,

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from desmigratif import health, views
+from desmigratif import export_views, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,9 @@ urlpatterns = [
     ),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ekspor/<int:pk>/", export_views.export_job_view, name="export_job"),
+    path("ekspor/<int:pk>/status.json", export_views.export_job_status_view, name="export_job_status"),
+    path("ekspor/<int:pk>/unduh/", export_views.export_download_view, name="export_download"),
     path("desa/", include("villages.urls")),
     path("pilar/", include("pillars.urls")),
     path("koordinasi/", include("coordination.urls")),

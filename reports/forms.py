@@ -49,3 +49,29 @@ class SendBackForm(forms.Form):
         required=False,  # the service refuses an empty reason, with its message
         help_text=_("The officer sees this and corrects the report."),
     )
+
+
+class QueueFilterForm(forms.Form):
+    """Where the waiting reports come from; only areas with something waiting
+    are offered (selectors.queue_area_choices)."""
+
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    regency = forms.ChoiceField(label=_("Regency / city"), required=False)
+
+    def __init__(self, *args, provinces, regencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        province = (self.data.get("province") or "").strip()
+        if province:
+            regencies = [(code, name) for code, name in regencies if code.startswith(f"{province}.")]
+        everything = [("", _("All"))]
+        self.fields["province"].choices = everything + list(provinces)
+        self.fields["regency"].choices = everything + list(regencies)
+
+    def area(self):
+        """The chosen regency, else the chosen province; a choice not offered
+        (outside the scope, nothing waiting there) is ignored."""
+        if not self.is_bound:
+            return ""
+        self.is_valid()
+        cleaned = self.cleaned_data
+        return cleaned.get("regency") or cleaned.get("province") or ""

@@ -26,8 +26,9 @@ from desmigratif.concurrency import (
     seen_version,
     sent_before,
 )
+from desmigratif.paging import Sort, paginate
 from reports import selectors, services
-from reports.forms import NarrativesForm, SendBackForm, SubmitForm
+from reports.forms import NarrativesForm, QueueFilterForm, SendBackForm, SubmitForm
 from reports.models import ProgressReport, ReviewEvent, quarter_of
 from reports.snapshot import snapshot_sections
 
@@ -274,11 +275,34 @@ def report_resubmit_view(request, pk):
     )
 
 
+# Sortable columns of the queue; the id last, so every page is stable.
+QUEUE_SORTS = {
+    "village": ("village__area__name", "village_id", "pk"),
+    "period": ("year", "quarter", "village__area__name", "pk"),
+    "submitted": ("submitted_at", "pk"),
+}
+
+
 @login_required
 def queue_view(request):
-    reports = list(selectors.report_queue(user=request.user))
+    provinces, regencies = selectors.queue_area_choices(user=request.user)
+    filters = QueueFilterForm(request.GET or None, provinces=provinces, regencies=regencies)
+    # The oldest first: who waits longest is served first.
+    sort = Sort(request, QUEUE_SORTS, default="submitted")
+    page, query = paginate(
+        request, selectors.report_queue(user=request.user, order_by=sort.order_by, area=filters.area())
+    )
     return render(
         request,
         "reports/queue.html",
-        {"reports": reports, "role": role_of(request.user), "sent_back": ReviewEvent.Action.SENT_BACK},
+        {
+            "reports": page.object_list,
+            "page": page,
+            "query": query,
+            "sort": sort,
+            # Filters only for someone whose reports come from more than one regency.
+            "filters": filters if len(regencies) > 1 or filters.area() else None,
+            "role": role_of(request.user),
+            "sent_back": ReviewEvent.Action.SENT_BACK,
+        },
     )

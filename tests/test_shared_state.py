@@ -16,10 +16,9 @@ from django_q.conf import Conf
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import UserRateThrottle
 
-from dashboards import indicators
 from desmigratif import cache as resilient_cache
 from desmigratif.cache import ResilientRedisCache
-from tests.household_factories import HouseholdFactory, MemberFactory
+from tests.household_factories import HouseholdFactory
 from tests.villages.test_import_pages import csv_bytes, household_rows
 from villages.models import ImportJob
 
@@ -104,21 +103,6 @@ def test_api_rate_limit_is_counted_once_for_every_process(prefix):
     assert not process_1.allow_request(request, None)
 
 
-def test_overview_counts_come_from_the_shared_cache(
-    client, ministry_user, villages, redis_caches, monkeypatch
-):
-    monkeypatch.setattr(indicators, "FRESH_REGISTRY_VILLAGES", 0)  # cache the national counts
-    household = HouseholdFactory(village=villages.a)
-    MemberFactory(household=household)
-    client.force_login(ministry_user)
-    assert client.get("/dasbor/").status_code == 200
-    other_process = _backend(REDIS, redis_caches.CACHES["default"]["KEY_PREFIX"])
-    keys = redis.Redis.from_url(REDIS).keys(f"*{redis_caches.CACHES['default']['KEY_PREFIX']}*registry*")
-    assert len(keys) == 1
-    key = keys[0].decode().split(":", 2)[2]  # prefix:version:key
-    assert other_process.get(key)[villages.a.pk]["households"] == 1
-
-
 # Redis down ---------------------------------------------------------------------
 
 
@@ -136,10 +120,7 @@ def test_cache_errors_are_misses_when_redis_is_down(prefix, caplog):
     assert "Cache unavailable" in caplog.text
 
 
-def test_overview_and_village_pages_work_with_redis_down(
-    client, ministry_user, villages, redis_down, monkeypatch
-):
-    monkeypatch.setattr(indicators, "FRESH_REGISTRY_VILLAGES", 0)
+def test_overview_and_village_pages_work_with_redis_down(client, ministry_user, villages, redis_down):
     HouseholdFactory(village=villages.a)
     client.force_login(ministry_user)
     response = client.get("/dasbor/")

@@ -82,3 +82,23 @@ def test_mou_pdf_is_stored_and_served_through_the_storage(client, officer_b):
     response = client.get(f"/koordinasi/mou/{mou.pk}/dokumen/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
+
+
+def test_export_job_is_written_to_and_served_from_the_storage(
+    client, administrator, village_a, django_capture_on_commit_callbacks
+):
+    from desmigratif.models import ExportJob
+    from tests.export_helpers import queue_export
+    from tests.household_factories import MemberFactory
+
+    MemberFactory.create_batch(3, household__village=village_a)
+    client.force_login(administrator)
+
+    export = "/desa/ekspor/pendataan-rumah-tangga.csv"
+    queue_export(client, export, capture=django_capture_on_commit_callbacks)
+
+    job = ExportJob.objects.get()
+    assert job.status == "done", job.error
+    assert default_storage.exists(job.file.name)
+    response = client.get(f"/ekspor/{job.pk}/unduh/")
+    assert len(b"".join(response.streaming_content).decode("utf-8-sig").splitlines()) == 4

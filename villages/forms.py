@@ -1,5 +1,5 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -200,22 +200,10 @@ class HouseholdForm(MaskedIdNumberMixin, forms.ModelForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
+    # Laid out in templates/villages/household_form.html.
     class Meta:
         model = Household
         fields = ["no_kk", "dusun", "rt", "rw", "address"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Row(Column("no_kk", css_class="col-md-6"), Column("dusun", css_class="col-md-6")),
-            Row(
-                Column("rt", css_class="col-3 col-md-2"),
-                Column("rw", css_class="col-3 col-md-2"),
-                Column("address", css_class="col-12 col-md-8"),
-            ),
-        )
 
     id_number_field = "no_kk"
 
@@ -269,56 +257,12 @@ class MemberForm(MaskedIdNumberMixin, forms.ModelForm):
             "return_date": DateInput(),
         }
 
+    # Laid out in templates/villages/_member_form.html.
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The usual destinations only (a full country list in every member row
         # is heavy on a village connection), plus the member's own if unusual.
         self.fields["destination_country"].choices = destination_choices(self.instance.destination_country)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.render_hidden_fields = True
-
-        def only(statuses, *fields):
-            # Shown only for these statuses (static/js/member-form.js); the
-            # model clears them for the others.
-            return Div(*fields, css_class="status-only", data_statuses=" ".join(statuses))
-
-        abroad = ["cpmi", "pmi", "returnee"]
-        self.helper.layout = Layout(
-            Row(Column("nik", css_class="col-md-4"), Column("name", css_class="col-md-8")),
-            Row(
-                Column("sex", css_class="col-6 col-md-3"),
-                Column("birth_date", css_class="col-6 col-md-3"),
-                Column("relation", css_class="col-6 col-md-3"),
-                Column("education", css_class="col-6 col-md-3"),
-            ),
-            Row(Column("migration_status", css_class="col-md-4")),
-            only(
-                abroad,
-                Row(
-                    Column("destination_country", css_class="col-md-4"),
-                    Column(only(["pmi", "returnee"], "sector"), css_class="col-md-4"),
-                    Column("channel", css_class="col-md-4"),
-                ),
-                Row(
-                    Column("occupation", css_class="col-md-6"),
-                    Column("placement_agency", css_class="col-md-6"),
-                ),
-            ),
-            Row(
-                Column(only(["pmi", "returnee"], "departure_date"), css_class="col-md-4"),
-                Column(only(["returnee"], "return_date"), css_class="col-md-4"),
-            ),
-            only(
-                ["returnee"],
-                Row(
-                    Column("business_status", css_class="col-md-4"),
-                    Column("training_wishes", css_class="col-md-8"),
-                ),
-            ),
-            Row(Column("schooling", css_class="col-md-4"), Column("caregiver", css_class="col-md-8")),
-        )
 
     id_number_field = "nik"
 

@@ -23,7 +23,6 @@ import contextlib
 import datetime
 import logging
 import tempfile
-import threading
 import time
 import zipfile
 from collections import defaultdict
@@ -34,7 +33,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,6 +45,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from desmigratif import jobs
 from villages import household_format as hf
 from villages import imports
 from villages.models import ImportJob
@@ -520,36 +520,13 @@ def fail_if_stale(job) -> bool:
     return bool(marked)
 
 
-class Heartbeat:
-    """Beats the job's heartbeat from a thread of its own while the task
-    runs, also through the long steps that report no progress (lookups, the
-    write); stops when the task ends. A beat that fails (the database busy
-    for a moment) is skipped: the next one follows."""
-
-    def __init__(self, job_id):
-        self.job_id = job_id
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"import-{job_id}-heartbeat", daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-
-    def _run(self):
-        try:
-            while not self.stop.wait(heartbeat_interval()):
-                try:
-                    ImportJob.objects.filter(pk=self.job_id, status__in=ImportJob.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
-                except DatabaseError:
-                    logger.warning("Import job %s: heartbeat skipped", self.job_id, exc_info=True)
-        finally:
-            connection.close()  # this thread's own connection
+def heartbeat(job_id):
+    """Beats the job's heartbeat while the task runs (desmigratif.jobs.Heartbeat)."""
+    return jobs.Heartbeat(
+        ImportJob.objects.filter(pk=job_id, status__in=ImportJob.RUNNING),
+        interval=heartbeat_interval,
+        name=f"import-{job_id}",
+    )
 
 
 class JobProgress:
@@ -607,7 +584,7 @@ def _run_job(job_id, *, write):
     job = _claim(job_id, write=write)
     if job is None:
         return
-    with translation.override(job.language), Heartbeat(job.pk):
+    with translation.override(job.language), heartbeat(job.pk):
         try:
             with job.file.open("rb") as stored:
                 report = import_file(

@@ -39,8 +39,10 @@ from simple_history.utils import (
 
 from desmigratif.access import can_write_village_records, code_in_scope, sees_whole_country
 from villages import household_format as hf
+from villages import matching
 from villages.identity import nik_district_code
 from villages.models import Area, AreaLevel, Household, Member, PartnerInstitution, Village
+from villages.signals import send_records_changed
 
 LOOKUP_BATCH = 5000
 WRITE_BATCH = 2000
@@ -442,6 +444,7 @@ class HouseholdSurveyImport(SheetImport):
             if any(getattr(member, f) != v for f, v in member_values.items()):
                 for f, v in member_values.items():
                     setattr(member, f, v)
+                member.match_key = matching.match_key(member.name, member.birth_date)
                 member.updated_at = now
                 plan["changed_members"].append(member)
                 plan["members_changed_in"].add(kk)
@@ -488,7 +491,7 @@ class HouseholdSurveyImport(SheetImport):
             bulk_update_with_history(
                 plan["changed_members"],
                 Member,
-                [*hf.MEMBER_FIELDS, "updated_at"],
+                [*hf.MEMBER_FIELDS, "match_key", "updated_at"],
                 batch_size=WRITE_BATCH,
                 **history,
             )
@@ -502,6 +505,8 @@ class HouseholdSurveyImport(SheetImport):
         changed = [h.pk for h in plan["changed_households"] if h.no_kk not in plan["members_changed_in"]]
         for batch in _batches(changed, LOOKUP_BATCH):
             Household.objects.filter(pk__in=batch).update(version=F("version") + 1)
+        # No model signal saw these rows: say which villages' figures moved.
+        send_records_changed(Household, (h.village_id for h in plan["households"].values()))
 
 
 # Writing with COPY -----------------------------------------------------------
@@ -904,6 +909,7 @@ class VillageProfileImport(_RowSheetImport):
 
     def write(self, plan):
         Village.objects.bulk_create(plan["create"], batch_size=WRITE_BATCH)
+        send_records_changed(Village, (v.pk for v in plan["create"]))
         fields = [field_name for field_name, _reader in self.readers.values() if field_name != "village_code"]
         now = timezone.now()
         for village in plan["update"]:

@@ -86,8 +86,16 @@ def household_list(*, village, q="", status="", country="", sector="", channel="
                 | Exists(Member.objects.filter(household=OuterRef("pk"), nik__contains=digits))
             )
         else:
+            # LOWER, not icontains' UPPER: the trigram index on UPPER(name)
+            # serves nationwide searches (the admin); in one village the
+            # planner should read the village's households, not every
+            # "Made" of the country first.
             households = households.filter(
-                Exists(Member.objects.filter(household=OuterRef("pk"), name__icontains=q))
+                Exists(
+                    Member.objects.annotate(lower_name=Lower("name")).filter(
+                        household=OuterRef("pk"), lower_name__contains=q.lower()
+                    )
+                )
             )
     return households.order_by("-updated_at", "pk").prefetch_related(
         Prefetch("members", queryset=Member.objects.order_by("id"))
@@ -132,30 +140,31 @@ def member_history(*, member):
     return entries
 
 
-def possible_duplicates(*, user):
-    """Members in scope who share a name (ignoring case and spacing) and date of
-    birth under different NIKs: usually one person entered twice."""
+def possible_duplicates(*, user, limit=200):
+    """Members in scope who share a match key (villages.matching: the name
+    ignoring case, spacing, punctuation and old spelling, and the date of
+    birth) under different NIKs: usually one person entered twice.
+
+    At most ``limit`` groups, in key order. Nationwide the keys are read in
+    order from their index and the reading stops at the ``limit``-th shared
+    key, so the time follows the number of groups shown, not the members."""
     members = Member.objects.in_scope(user)
-    groups = (
-        members.annotate(key=Lower("name"))
-        .values("key", "birth_date")
-        .annotate(n=Count("id"))
+    keys = list(
+        members.exclude(match_key="")
+        .values("match_key")
+        .annotate(n=Count("*"))  # not Count("id"): the index alone answers it
         .filter(n__gt=1)
-        .order_by("key", "birth_date")
-    )[:200]
-    keys = [(g["key"], g["birth_date"]) for g in groups]
+        .order_by("match_key")
+        .values_list("match_key", flat=True)[:limit]
+    )
     if not keys:
         return []
-    condition = Q()
-    for key, born in keys:
-        condition |= Q(key=key, birth_date=born)
     matches = (
-        members.annotate(key=Lower("name"))
-        .filter(condition)
+        members.filter(match_key__in=keys)
         .select_related("household__village__area")
-        .order_by("key", "birth_date", "id")
+        .order_by("match_key", "id")
     )
     grouped = {}
     for member in matches:
-        grouped.setdefault((member.key, member.birth_date), []).append(member)
+        grouped.setdefault(member.match_key, []).append(member)
     return list(grouped.values())

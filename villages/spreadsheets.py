@@ -40,6 +40,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The first characters quote_text may act on (see _needs_quote).
+QUOTED_STARTS = frozenset([*DANGEROUS_PREFIXES, "'"])
 CSV_DATE_FORMAT = "%d/%m/%Y"
 XLSX_DATE_FORMAT = "DD/MM/YYYY"
 XLSX_TEXT_FORMAT = "@"
@@ -123,7 +125,8 @@ def _csv_cell(value):
     if isinstance(value, datetime.date):
         return value.strftime(CSV_DATE_FORMAT)
     if isinstance(value, str):
-        return quote_text(value)
+        # Most texts start with a letter or digit: nothing to check.
+        return quote_text(value) if value[:1] in QUOTED_STARTS else value
     return str(value)
 
 

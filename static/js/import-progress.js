@@ -1,12 +1,13 @@
-// The import progress page asks status.json every 2 s and goes to the result
-// when the job is done. Without JavaScript the page reloads itself (<noscript>).
+// The progress page of an import or an export asks status.json every 2 s and
+// goes to the result when the job is done. Without JavaScript the page reloads
+// itself (<noscript>).
 (function () {
   "use strict";
-  var box = document.getElementById("import-progress");
+  var box = document.getElementById("import-progress") || document.getElementById("export-progress");
   if (!box) { return; }
   var bar = box.querySelector(".progress");
   var fill = box.querySelector(".progress-bar");
-  var text = document.getElementById("import-progress-text");
+  var text = box.querySelector("[aria-live]");
   function show(data) {
     if (data.percent === null) {
       bar.removeAttribute("aria-valuenow");

@@ -5,7 +5,6 @@
   "use strict";
   var element = document.getElementById("village-map");
   if (!element || typeof L === "undefined") { return; }
-  var points = JSON.parse(document.getElementById("village-points").textContent);
   var map = L.map(element, { attributionControl: true, zoomSnap: 0.5 }).fitBounds([[-11, 94.5], [6.5, 141.5]]);
   map.attributionControl.setPrefix(false);
   var colours = { high: "#198754", medium: "#ffc107", low: "#dc3545" };
@@ -26,7 +25,15 @@
     })
     .catch(function () { /* The markers still show on the plain background. */ });
 
-  points.forEach(function (point) {
+  // The points come as compact JSON (dashboards.views.map_points), not in
+  // the page: [code, name, regency, latitude, longitude, overall score].
+  function draw(points) {
+    points.forEach(function (row) {
+      addPoint({ code: row[0], name: row[1], regency: row[2], lat: row[3], lng: row[4], score: row[5] });
+    });
+  }
+
+  function addPoint(point) {
     var level = band(point.score);
     var marker = L.circleMarker([point.lat, point.lng], {
       pane: "villages", radius: 7, color: "#222", weight: 1, fillColor: colours[level], fillOpacity: 0.9
@@ -49,5 +56,10 @@
     tip.textContent = point.name + ": " + point.score;
     marker.bindTooltip(tip);
     marker.addTo(markers);
-  });
+  }
+
+  fetch(element.dataset.pointsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) { return response.json(); })
+    .then(function (data) { draw(data.points); })
+    .catch(function () { /* The table below still lists the villages. */ });
 })();

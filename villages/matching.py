@@ -1,0 +1,37 @@
+"""The match key of a member: one person entered twice, in two villages or by
+two officers, usually has the same date of birth and a name that differs only
+in case, spacing, punctuation or spelling ("Siti Nur Aini", "SITI NURAINI.",
+"Soekarno" and "Sukarno"). Member.match_key stores the name reduced by the
+rules below plus the date of birth, so the possible-duplicates page groups one
+indexed column instead of every member's name.
+
+The rules only ever merge spellings; a false match costs a look on the
+possible-duplicates page, a missed one a person counted twice. Changing them
+means refilling the column (as migration 0007 does)."""
+
+import re
+import unicodedata
+
+# The spelling before the 1972 reform (EYD) still lives on in names:
+# Soeharto/Suharto, Djoko/Joko, Tjahjono/Cahyono, Chairul/Khairul.
+OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("ch", "kh"))
+NOT_A_LETTER = re.compile(r"[^a-z]")
+# Muhammad/Muhamad, Abdullah/Abdulah.
+DOUBLED = re.compile(r"(.)\1+")
+
+
+def normalise_name(name):
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    text = NOT_A_LETTER.sub("", text)
+    for old, new in OLD_SPELLING:
+        text = text.replace(old, new)
+    return DOUBLED.sub(r"\1", text)
+
+
+def match_key(name, birth_date):
+    """The name's normalised form and the ISO date of birth ("sitinuraini 1990-05-17"),
+    or "" when either is missing."""
+    name = normalise_name(name)
+    if not name or not birth_date:
+        return ""
+    return f"{name} {birth_date}"
