@@ -64,6 +64,7 @@ bench: install-dev
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/officer_pages.py $(BENCH_PAGES_ARGS)
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/exports.py $(BENCH_EXPORTS_ARGS)
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/search.py
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/report_snapshot.py
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_import_bench $(PY) bench/imports.py $(BENCH_IMPORTS_ARGS)
 
 # Issue 11's targets at national scale: 3,000 villages and 10,000,000 members

@@ -124,6 +124,9 @@ class PortalUser(FastHttpUser):
         # check refuses a POST without it (the loopback run is behind TLS).
         return {**FORM, "Referer": f"{self.host.rstrip('/')}{path}"}
 
+    # The password only: the load servers excuse the load users from the
+    # second factor (OTP_REQUIRED_ROLES=none in deploy/loopback/run; README
+    # "Two-factor sign-in"), since they share one ministry account.
     def sign_in(self, username):
         self.username = username
         response = self.client.get("/masuk/", name="sign in (form)")

@@ -18,7 +18,7 @@ The progress score (0-100 per pillar, and overall) is defined in
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -389,6 +389,125 @@ def village_indicators(village, *, today=None):
     else:
         counts = village_counts(village.pk, today=today)
     return _labelled(counts, village, today)
+
+
+def village_indicators_as_of(village, day):
+    """The village's indicators as they stood at the end of ``day`` (a past
+    quarter's last day, for a report submitted late): households and members
+    as the change history (django-simple-history) had them that evening,
+    records dated after ``day`` (activities, trainings, sessions) left out of
+    "this year". Other records (businesses, cooperatives, loans, problems,
+    MOU realisations) have no history and count as they are now."""
+    counts = village_counts(village.pk, today=day)
+    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+    counts.update(_registry_counts_as_of(village.pk, day, end))
+    _drop_after(counts, village.pk, day)
+    return _labelled(counts, village, day)
+
+
+def _as_of(model, history, end, **village):
+    """The rows of ``model`` as they stood before ``end``: each record's last
+    historical version (not a deletion), and records without any history
+    (loaded before the history was kept) as they are, if created by then."""
+    latest = (
+        history.objects.filter(id=OuterRef("id"), history_date__lt=end)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    versions = (
+        history.objects.filter(history_date__lt=end, **village)
+        .filter(history_id=Subquery(latest))
+        .exclude(history_type="-")
+        .order_by()
+    )
+    unrecorded = (
+        model.objects.filter(created_at__lt=end, **village)
+        .exclude(Exists(history.objects.filter(id=OuterRef("id"))))
+        .order_by()
+    )
+    return versions, unrecorded
+
+
+def _add(a, b):
+    return {key: (a[key] or 0) + (b[key] or 0) for key in a}
+
+
+def _registry_counts_as_of(village_id, day, end):
+    _today, _year_start, _stale, child_born_after = _dates(day)
+    stale_before = end - datetime.timedelta(days=STALE_DAYS)
+    shared = {
+        **_member_counts(child_born_after),
+        **{f"missing_{name}": Count("id", filter=condition()) for name, condition in MISSING_FIELDS},
+        **{
+            f"sector_{value}": Count("id", filter=Q(migration_status=Member.Status.PMI, sector=value))
+            for value in [*Member.Sector.values, ""]
+        },
+        **{
+            f"channel_{value}": Count(
+                "id", filter=Q(migration_status__in=[Member.Status.CPMI, Member.Status.PMI], channel=value)
+            )
+            for value in [*Member.Channel.values, ""]
+        },
+    }
+    versions, unrecorded = _as_of(Member, Member.history.model, end, household__village_id=village_id)
+    # History versions do not keep updated_at: the version's own date is when it was last saved.
+    members = _add(
+        versions.aggregate(**shared, members_stale=Count("id", filter=Q(history_date__lt=stale_before))),
+        unrecorded.aggregate(**shared, members_stale=Count("id", filter=Q(updated_at__lt=stale_before))),
+    )
+    by_country = defaultdict(int)
+    for rows in (versions, unrecorded):
+        for row in (
+            rows.filter(migration_status=Member.Status.PMI)
+            .values("destination_country")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            by_country[row["destination_country"]] += row["n"]
+    h_versions, h_unrecorded = _as_of(Household, Household.history.model, end, village_id=village_id)
+    households = _add(
+        h_versions.aggregate(n=Count("id"), stale=Count("id", filter=Q(history_date__lt=stale_before))),
+        h_unrecorded.aggregate(n=Count("id"), stale=Count("id", filter=Q(updated_at__lt=stale_before))),
+    )
+    return {
+        "members": members,
+        "households": households,
+        "pmi_by_country": [
+            [country, n] for country, n in sorted(by_country.items(), key=lambda item: (-item[1], item[0]))
+        ],
+    }
+
+
+def _drop_after(counts, village_id, day):
+    """ "This year" ends on ``day``: activities, trainings and sessions dated later are not counted."""
+    year_start = datetime.date(day.year, 1, 1)
+    counts["activities"] = {
+        row["kind"]: [row["all_years"], row["n"], row["people"] or 0]
+        for row in ServiceActivity.objects.filter(village_id=village_id, date__lte=day)
+        .order_by()
+        .values("kind")
+        .annotate(
+            all_years=Count("id"),
+            n=Count("id", filter=Q(date__gte=year_start)),
+            people=Sum("participant_count", filter=Q(date__gte=year_start)),
+        )
+    }
+    counts["trainings"] = Training.objects.filter(village_id=village_id, start_date__lte=day).aggregate(
+        total=Count("id", distinct=True),
+        this_year=Count("id", distinct=True, filter=Q(start_date__gte=year_start)),
+        people=Count("participants", filter=Q(start_date__gte=year_start)),
+    )
+    sessions = ParentingSession.objects.filter(village_id=village_id, date__lte=day).aggregate(
+        total=Count("id"),
+        this_year=Count("id", filter=Q(date__gte=year_start)),
+        children=Sum("children_reached", filter=Q(date__gte=year_start)),
+    )
+    participants = ParentingSession.participants.through.objects.filter(
+        parentingsession__village_id=village_id,
+        parentingsession__date__gte=year_start,
+        parentingsession__date__lte=day,
+    ).count()
+    counts["sessions"] = {**sessions, "children": sessions["children"] or 0, "participants": participants}
 
 
 def _labelled(counts, village, today):

@@ -12,7 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from dashboards import aggregates
 from dashboards.indicators import (
+    PARENTING_SESSIONS_PER_YEAR,
+    SERVICE_ACTIVITIES_PER_YEAR,
     SUM_COLUMNS,
+    TRAININGS_PER_YEAR,
     overview_row,
     overview_rows,
     overview_values,
@@ -26,6 +29,7 @@ from desmigratif.exports import ExportSource
 from desmigratif.models import ExportJob
 from desmigratif.paging import paginate
 from pillars.models import Pillar, Problem
+from reports.selectors import officer_report_tasks
 from villages.filters import VillageFilter
 from villages.models import Village
 
@@ -112,6 +116,13 @@ def village_dashboard(request, code):
             "data": data,
             "progress_rows": progress_rows,
             "open_problems": open_problems,
+            # What the village's officer must do about reports (none for other roles).
+            "report_tasks": officer_report_tasks(request.user, village),
+            "score_targets": {
+                "activities": SERVICE_ACTIVITIES_PER_YEAR,
+                "trainings": TRAININGS_PER_YEAR,
+                "sessions": PARENTING_SESSIONS_PER_YEAR,
+            },
         },
     )
 

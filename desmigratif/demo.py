@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination.demo import coordination_load_demo
 from desmigratif.models import Role, User
 from desmigratif.services import user_apply_role
+from desmigratif.two_factor import demo_totp_device
 from pillars.demo import pillars_load_demo
 from villages.demo import households_load_demo, villages_load_demo
 
@@ -48,6 +50,10 @@ def demo_load():
             user.full_clean()
             user.save()
             users += 1
+        # Every role that must (or may be made to) use two-factor sign-in gets
+        # the README's authenticator secret; it is refused with DEBUG off.
+        if role != Role.VILLAGE_OFFICER and not TOTPDevice.objects.filter(user=user).exists():
+            demo_totp_device(user)
     households = households_load_demo()
     # Pillar records and problems, then the coordination record (MOUs,
     # commitments, programmes, budgets) that refers to them.

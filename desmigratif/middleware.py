@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import empty
@@ -88,6 +89,44 @@ class SessionLimitsMiddleware:
             # Every request counts as activity, to the second: a coarser
             # refresh would end an active user's session up to that much early.
             session["last_seen_at"] = now
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password an administrator set (``must_change_password``)
+    reaches only the password change page, the sign-out and the language
+    switch until the password is changed: the administrator must not keep
+    knowing it. Reads the flag from the user already loaded for the request,
+    so nobody else pays a query for it."""
+
+    # The second factor comes first (desmigratif.two_factor.SecondFactorMiddleware
+    # sits before this one), so its pages stay open here.
+    ALLOWED_URL_NAMES = (
+        "password_change",
+        "logout",
+        "set_language",
+        "second_factor_verify",
+        "second_factor_setup",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._allowed = None
+
+    def allowed_paths(self):
+        if self._allowed is None:
+            self._allowed = {reverse(name) for name in self.ALLOWED_URL_NAMES}
+        return self._allowed
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and request.path_info not in self.allowed_paths()
+            and not request.path_info.startswith(settings.STATIC_URL)
+        ):
+            return redirect("password_change")
         return self.get_response(request)
 
 

@@ -37,6 +37,13 @@ class User(AbstractUser):
             "province for their offices; empty for ministry staff and administrators."
         ),
     )
+    # Set when an administrator typed the password (desmigratif.account_log):
+    # only the user should know it, so it is changed at the next sign-in.
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("The user is led to change the password at the next sign-in and reaches nothing else."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -193,3 +200,116 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return None
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class AccountEvent(models.Model):
+    """What happened to an account's password, sign-in and second factor:
+    who, when, by whom, from where (desmigratif.account_log.record). Nobody
+    edits or deletes these rows."""
+
+    class Action(models.TextChoices):
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        PASSWORD_SET_BY_ADMIN = "password_set_by_admin", _("password set by an administrator")
+        PASSWORD_RESET_BY_MAIL = "password_reset_by_mail", _("password reset through an e-mailed link")
+        RESET_MAIL_SENT = "reset_mail_sent", _("reset link sent by e-mail")
+        RESET_LINK_ISSUED = "reset_link_issued", _("reset link issued by an administrator")
+        RESET_LINK_USED = "reset_link_used", _("password reset through a link from an administrator")
+        SIGNED_IN = "signed_in", _("signed in")
+        SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere", _("other sessions signed out")
+        OTP_ENABLED = "otp_enabled", _("two-factor sign-in turned on")
+        OTP_DISABLED = "otp_disabled", _("two-factor sign-in turned off")
+        OTP_RESET_BY_ADMIN = "otp_reset_by_admin", _("two-factor sign-in reset by an administrator")
+        RECOVERY_CODE_USED = "recovery_code_used", _("recovery code used")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="account_events",
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who did it, when not the user: an administrator."),
+    )
+    when = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-when", "-id"]
+        indexes = [models.Index(fields=["user", "action", "-when"], name="account_event_user_action")]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()} {self.when:%Y-%m-%d %H:%M}"
+
+
+class UserSession(models.Model):
+    """A session a user signed in with, kept at sign-in so "sign out my other
+    sessions" and a password change find the user's sessions by key instead
+    of decoding every session in the database."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+        indexes = [models.Index(fields=["user", "-created_at"], name="user_session_user_created")]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecondFactorPolicy(models.Model):
+    """Which of the regional roles must use two-factor sign-in, on top of
+    OTP_REQUIRED_ROLES (administrators and ministry staff): a switch an
+    administrator turns in the admin, without a new deployment. One row."""
+
+    province = models.BooleanField(
+        _("province staff must use two-factor sign-in"),
+        default=False,
+        help_text=_("From their next sign-in, province staff must set up an authenticator app."),
+    )
+    regency = models.BooleanField(
+        _("regency staff must use two-factor sign-in"),
+        default=False,
+        help_text=_("From their next sign-in, regency staff must set up an authenticator app."),
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("two-factor sign-in policy")
+        verbose_name_plural = _("two-factor sign-in policy")
+
+    def __str__(self):
+        return str(_("Two-factor sign-in policy"))
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def required_roles(self):
+        return {role for role, on in ((Role.PROVINCE, self.province), (Role.REGENCY, self.regency)) if on}

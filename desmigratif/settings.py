@@ -48,7 +48,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, opening only after the second factor (desmigratif/two_factor.py).
+    "desmigratif.apps.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_q",
+    # Two-factor sign-in (desmigratif/two_factor.py): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "desmigratif",
     "villages",
     "pillars",
@@ -96,6 +101,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the user why they were signed out.
     "desmigratif.middleware.SessionLimitsMiddleware",
+    # The code after the password (or its setup) before anything else, the
+    # password change included: an account is changed only by whoever proved both.
+    "desmigratif.two_factor.SecondFactorMiddleware",
+    # After the session limits: a password an administrator set is changed before anything else.
+    "desmigratif.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
@@ -117,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "desmigratif.context_processors.access",
+                "reports.context_processors.review_queue",
             ],
         },
     },
@@ -212,6 +223,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The portal's own address, for links in e-mails (reports.notices), which are
+# read outside any request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Reset links (desmigratif/accounts.py): an e-mailed link is valid
+# PASSWORD_RESET_TIMEOUT (Django's 3 days), one an administrator hands over by
+# phone 24 hours; either is spent once the password changed.
+ADMIN_RESET_LINK_TIMEOUT = 24 * 60 * 60
+
+# Mail (password reset links, review notices) over SMTP when EMAIL_HOST is
+# set. Without it, development prints mail to the console; production sends
+# none, rather than write reset links into the server log.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Desmigratif <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 # Login throttling (django-axes): the lock is on the pair username + address,
 # so a stranger guessing one officer's name cannot lock a whole village office
@@ -233,6 +270,19 @@ AXES_LOCKOUT_CALLABLE = "desmigratif.views.locked_out"
 TRUSTED_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "desmigratif.net.client_ip"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (desmigratif/two_factor.py): the roles that must use it.
+# Administrators and ministry staff by default; an administrator switches
+# province and regency staff on in the admin (desmigratif.SecondFactorPolicy),
+# or the deployment requires them always with OTP_REQUIRED_ROLES.
+# Everyone else may turn it on from the account menu. "none" only for the load
+# test's throwaway servers (deploy/loopback/run); `check --deploy` warns when
+# administrators or ministry staff are left out. Wrong codes count with
+# django-axes like wrong passwords; anyone with the Django admin needs it too.
+OTP_REQUIRED_ROLES = {
+    role for role in env_list("OTP_REQUIRED_ROLES", ["administrator", "ministry"]) if role != "none"
+}
+OTP_TOTP_ISSUER = "Desmigratif"
 
 # Sessions end after SESSION_IDLE_MINUTES without a request, and at the latest
 # SESSION_MAX_HOURS after sign-in (desmigratif.middleware.SessionLimitsMiddleware).

@@ -11,6 +11,8 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from desmigratif.access import scope_filter
@@ -31,6 +33,24 @@ def quarter_of(day: datetime.date) -> tuple[int, int]:
 
 def quarter_start(year: int, quarter: int) -> datetime.date:
     return datetime.date(year, 3 * (quarter - 1) + 1, 1)
+
+
+def quarter_end(year: int, quarter: int) -> datetime.date:
+    if quarter == 4:
+        return datetime.date(year, 12, 31)
+    return quarter_start(year, quarter + 1) - datetime.timedelta(days=1)
+
+
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def period_name(year: int, quarter: int) -> str:
+    """ "Triwulan III 2026", as people write it (the short "Q3 2026" stays the report's code)."""
+    return gettext_now("Quarter %(roman)s %(year)s") % {"roman": ROMAN[quarter], "year": year}
 
 
 class ProgressReportQuerySet(models.QuerySet):
@@ -116,6 +136,23 @@ class ProgressReport(models.Model):
     @property
     def period(self):
         return f"Q{self.quarter} {self.year}"
+
+    @property
+    def period_name(self):
+        return period_name(self.year, self.quarter)
+
+    @property
+    def indicators_as_of(self) -> datetime.date:
+        """The day the snapshot's figures describe: the quarter's last day for
+        a report submitted after its quarter, else the day it was taken."""
+        try:
+            return datetime.date.fromisoformat(self.snapshot["as_of"])
+        except (KeyError, TypeError, ValueError):
+            return timezone.localtime(self.snapshot_taken_at).date()
+
+    @property
+    def indicators_from_history(self) -> bool:
+        return self.indicators_as_of < timezone.localtime(self.snapshot_taken_at).date()
 
     @property
     def is_frozen(self):

@@ -1,8 +1,16 @@
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from desmigratif.access import role_of
 from desmigratif.models import Role
-from reports.models import NARRATIVE_FIELDS, ProgressReport, ReviewEvent
+from reports.models import (
+    NARRATIVE_FIELDS,
+    ProgressReport,
+    ReviewEvent,
+    period_name,
+    previous_quarter,
+    quarter_of,
+)
 from villages.models import Area
 
 
@@ -45,6 +53,16 @@ def report_queue(*, user, order_by=("submitted_at", "pk"), area=""):
     return queue.with_village().defer("snapshot", *NARRATIVE_FIELDS).order_by(*order_by)
 
 
+def waiting_count(*, user):
+    """How many reports wait for this reviewer (0 for other roles)."""
+    from reports.services import REVIEW_STEP
+
+    step = REVIEW_STEP.get(role_of(user))
+    if step is None:
+        return 0
+    return ProgressReport.objects.in_scope(user).filter(status=step).count()
+
+
 def queue_area_choices(*, user):
     """The provinces and regencies that have reports waiting for this user,
     as two lists of (code, name) for the queue's filter: two queries."""
@@ -64,3 +82,41 @@ def last_reason(report):
         if event.action == ReviewEvent.Action.SENT_BACK:
             return event
     return None
+
+
+def officer_report_tasks(user, village):
+    """For the village's own officer: the reports sent back to them (with the
+    reason) and the report that is due, for the dashboard's banners; nothing
+    for anyone else. Two queries for the officer, none otherwise.
+
+    Due: the previous quarter's report, from the first day of the next
+    quarter until one is submitted (whatever its state), for quarters from the
+    village's cohort year on."""
+    from reports.services import may_submit
+
+    if not may_submit(user, village):
+        return {"returned": [], "due": None}
+    year, quarter = previous_quarter(*quarter_of(timezone.localdate()))
+    reports = list(
+        village.progress_reports.filter(
+            Q(status=ProgressReport.Status.RETURNED) | Q(year=year, quarter=quarter)
+        )
+        .only("year", "quarter", "status", "village_id")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ReviewEvent.objects.filter(action=ReviewEvent.Action.SENT_BACK).only(
+                    "report_id", "action", "reason", "at"
+                ),
+            )
+        )
+        .order_by("year", "quarter")
+    )
+    returned = [
+        (report, last_reason(report)) for report in reports if report.status == ProgressReport.Status.RETURNED
+    ]
+    missing = not any(r.year == year and r.quarter == quarter for r in reports)
+    due = None
+    if missing and year >= (village.cohort_year or 0):
+        due = {"year": year, "quarter": quarter, "name": period_name(year, quarter)}
+    return {"returned": returned, "due": due}

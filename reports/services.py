@@ -11,13 +11,14 @@ import json
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from desmigratif.access import code_in_scope, role_of
 from desmigratif.concurrency import EditConflict
 from desmigratif.models import Role
-from reports.models import NARRATIVE_FIELDS, ProgressReport, ReviewEvent, quarter_of
+from reports import notices
+from reports.models import NARRATIVE_FIELDS, ProgressReport, ReviewEvent, quarter_end, quarter_of
 
 # The status a report must have for each reviewing role to act on it.
 REVIEW_STEP = {
@@ -28,12 +29,23 @@ REVIEW_STEP = {
 REVIEWER_ROLES = set(REVIEW_STEP)
 
 
-def take_snapshot(village) -> dict:
-    """The village's indicators now, as plain JSON (so a later change of the
-    data or of the indicator code does not change what was reported)."""
-    from dashboards.indicators import village_indicators
+def take_snapshot(village, year: int, quarter: int) -> dict:
+    """The village's indicators as plain JSON (so a later change of the data
+    or of the indicator code does not change what was reported): as of the
+    quarter's last day when the quarter is over, else as of today.
 
-    return json.loads(json.dumps(village_indicators(village), cls=DjangoJSONEncoder))
+    Taken in English, the source language of every label: the report page
+    translates them for each reader (reports.snapshot), so an Indonesian
+    submitter's "Aktif" is never shown to an English reader."""
+    from dashboards import indicators
+
+    end = quarter_end(year, quarter)
+    with translation.override("en"):
+        if end < timezone.localdate():
+            data = indicators.village_indicators_as_of(village, end)
+        else:
+            data = indicators.village_indicators(village)
+        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 # Who may do what: used by the services and by the pages to show buttons.
@@ -140,7 +152,7 @@ def report_submit(*, village, user, year: int, quarter: int, **narratives: str) 
         year=year,
         quarter=quarter,
         status=ProgressReport.Status.SUBMITTED,
-        snapshot=take_snapshot(village),
+        snapshot=take_snapshot(village, year, quarter),
         snapshot_taken_at=now,
         submitted_by=user,
         submitted_at=now,
@@ -149,6 +161,7 @@ def report_submit(*, village, user, year: int, quarter: int, **narratives: str) 
     report.full_clean()
     report.save()
     _event(report, user, ReviewEvent.Action.SUBMITTED, at=now)
+    notices.send_after_commit(report, notices.WAITING)
     return report
 
 
@@ -166,7 +179,7 @@ def report_resubmit(
     now = timezone.now()
     for name, text in narratives.items():
         setattr(report, name, text)
-    report.snapshot = take_snapshot(report.village)
+    report.snapshot = take_snapshot(report.village, report.year, report.quarter)
     report.snapshot_taken_at = now
     report.submitted_by = user
     report.submitted_at = now
@@ -174,6 +187,7 @@ def report_resubmit(
     report.full_clean()
     report.save()
     _event(report, user, ReviewEvent.Action.RESUBMITTED, at=now)
+    notices.send_after_commit(report, notices.WAITING)
     return report
 
 
@@ -194,6 +208,7 @@ def report_accept(*, report: ProgressReport, user, version: int | None = None) -
     report.full_clean()
     report.save(update_fields=["status", "accepted_at", "version"])
     _event(report, user, action, at=now)
+    notices.send_after_commit(report, notices.ACCEPTED if report.is_frozen else notices.WAITING)
     return report
 
 
@@ -210,4 +225,5 @@ def report_send_back(
     report.status = ProgressReport.Status.RETURNED
     report.save(update_fields=["status", "version"])
     _event(report, user, ReviewEvent.Action.SENT_BACK, reason=reason)
+    notices.send_after_commit(report, notices.SENT_BACK)
     return report

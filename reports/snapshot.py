@@ -4,13 +4,19 @@ report page. Only the stored JSON is read, so a frozen report always shows
 what was reported; keys this module does not know are still shown, with a
 label made from the key."""
 
+import datetime
+import functools
 from dataclasses import dataclass, field
 
-from django.utils.formats import number_format
+from django.utils import translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_countries import countries
 
-from pillars.models import Pillar
+from pillars.models import LearningHouseStatus, LegalStatus, Pillar
+from villages.countries import country_name
+from villages.models import Village
 
 
 @dataclass
@@ -131,6 +137,42 @@ COLUMNS = {
     ],
 }
 
+# Values stored as codes, shown with their label in the reader's language:
+# key -> (key of the code beside it, or None when the value is the code; choices).
+CODED = {
+    "status_label": ("status", Village.Status),
+    "learning_house_label": ("learning_house", Village.LearningHouse),
+    "learning_house_status_label": ("learning_house_status", LearningHouseStatus),
+    "cooperative_legal_status": (None, LegalStatus),
+}
+
+
+def _coded(key, data):
+    code_key, choices = CODED[key]
+    code = data.get(code_key) if code_key else data.get(key)
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        # An older snapshot without the code: its stored text, translated if it is a source text.
+        return _translated(data.get(key))
+
+
+def _translated(value):
+    """A label stored in the source language (English: reports.services.take_snapshot), in the reader's."""
+    return _(value) if isinstance(value, str) and value else value
+
+
+@functools.cache
+def _country_codes():
+    with translation.override("en"):
+        return {str(name): code for code, name in countries}
+
+
+def _country(value):
+    code = _country_codes().get(value) if isinstance(value, str) else None
+    return country_name(code) if code else _translated(value)
+
+
 # Machine values repeated by a labelled twin, or not worth printing.
 SKIP = {"code", "status", "learning_house", "learning_house_status", "latitude", "longitude"}
 SKIP_IN = {("pillars", "stage_counts"), ("problems", "open_by_pillar")}
@@ -171,14 +213,27 @@ def _table(section_key, key, rows) -> Table:
     return Table(
         title=label(key),
         columns=[str(c) for c in COLUMNS.get((section_key, key), [])],
-        rows=[[display(cell) for cell in row] if isinstance(row, list) else [display(row)] for row in rows],
+        rows=[
+            [display(_first(key, cell) if n == 0 else cell) for n, cell in enumerate(row)]
+            if isinstance(row, list)
+            else [display(row)]
+            for row in rows
+        ],
     )
+
+
+def _first(key, cell):
+    """A table's first column names what is counted: a country, a label."""
+    return _country(cell) if key == "pmi_by_country" else _translated(cell)
 
 
 def _section(section_key, title, data) -> Section:
     section = Section(title=str(title))
     for key, value in data.items():
         if key in SKIP or (section_key, key) in SKIP_IN:
+            continue
+        if key in CODED:
+            section.rows.append((label(key), display(_coded(key, data))))
             continue
         if isinstance(value, list) and value and all(isinstance(v, list | dict) for v in value):
             section.tables.append(_table(section_key, key, value))
@@ -192,6 +247,14 @@ def _pillar_title(key) -> str:
         return str(Pillar(int(key)).label)
     except (TypeError, ValueError):
         return label(key)
+
+
+def _day(value):
+    """The snapshot's ISO date as the report page writes dates."""
+    try:
+        return date_format(datetime.date.fromisoformat(value), "d/m/Y")
+    except (TypeError, ValueError):
+        return display(value)
 
 
 def snapshot_sections(snapshot) -> list[Section]:
@@ -218,6 +281,8 @@ def snapshot_sections(snapshot) -> list[Section]:
             sections.append(_section(key, SECTION_TITLES.get(key, label(key)), value))
         elif isinstance(value, list) and value and all(isinstance(v, list | dict) for v in value):
             sections.append(Section(title=label(key), tables=[_table(None, key, value)]))
+        elif key == "as_of":
+            general.rows.append((label(key), _day(value)))
         else:
             general.rows.append((label(key), display(value)))
     return [s for s in sections if s.rows or s.tables]

@@ -102,7 +102,9 @@ def report_submit_view(request, code):
         # The same form sent twice (a double click): the report it sent.
         messages.success(request, _("The report has been sent to the regency office."))
         return redirect(url)
-    form = SubmitForm(request.POST or None)
+    # The dashboard's "report due" banner links here with the quarter it means.
+    asked = {key: request.GET[key] for key in ("year", "quarter") if request.GET.get(key, "").isdigit()}
+    form = SubmitForm(request.POST or None, initial=asked)
     existing = None
     if request.method == "POST" and form.is_valid():
         year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
@@ -173,6 +175,17 @@ def report_detail_view(request, pk):
 @require_POST
 def report_accept_view(request, pk):
     report = _report_or_404(request, pk)
+    if (
+        report.status == ProgressReport.Status.REGENCY_ACCEPTED
+        and services.may_review(request.user, report)
+        and not request.POST.get("confirm_read")
+    ):
+        # Accepting freezes the report for good: the reviewer says they read it.
+        messages.error(
+            request,
+            _("Tick “I have read…” to confirm: accepting freezes the report. Nothing has changed."),
+        )
+        return redirect(reverse("reports:detail", kwargs={"pk": report.pk}) + "#review")
     try:
         report = services.report_accept(report=report, user=request.user, version=seen_version(request.POST))
     except EditConflict:

@@ -115,6 +115,37 @@ def administrator(villages):
     )
 
 
+@pytest.fixture(autouse=True)
+def force_login_passes_second_factor(monkeypatch):
+    """``client.force_login`` skips the sign-in form, so it skips the second
+    factor too: a user who owes the code (administrators, ministry staff,
+    desmigratif.two_factor) gets a confirmed authenticator and a session
+    marked verified, as after a real sign-in. Nothing is turned off: the
+    middleware and the admin's check stay on, and tests/test_two_factor.py
+    signs in through the pages to test them."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from desmigratif.two_factor import SECOND_FACTOR_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        if not session.get(SECOND_FACTOR_KEY):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        del session[SECOND_FACTOR_KEY]
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def enrolled_codes():
     """The codes of the villages a page lists, in page order."""

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desmigratif.demo import demo_load
-from tests.browser.helpers import AREA_FOLDER, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.browser.helpers import AREA_FOLDER, BROWSER_TOTP_KEY, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 from villages.services import areas_load
 
 
@@ -48,7 +49,11 @@ def demo(transactional_db):
     without DEBUG, so it is on while loading only)."""
     areas_load(folder=AREA_FOLDER)
     with override_settings(DEBUG=True):
-        return demo_load()
+        loaded = demo_load()
+    # The live server runs with DEBUG off, where the demo's public
+    # authenticator secret is refused: the demo users get a key of the tests.
+    TOTPDevice.objects.update(key=BROWSER_TOTP_KEY)
+    return loaded
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import pytest
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django_otp.oath import totp
 
 from desmigratif.demo import DEMO_PASSWORD
 
@@ -44,12 +45,38 @@ def require_url(name, step, **kwargs):
     return reverse(name, kwargs=kwargs or None)
 
 
+# The demo users' authenticator key in the browser tests (tests/browser/conftest.py).
+BROWSER_TOTP_KEY = "62726f777365722d74657374732d746f74702d31"
+
+
+def totp_code(key_hex=BROWSER_TOTP_KEY, step_offset=0):
+    """What the authenticator app shows now (or ``step_offset`` steps on)."""
+    return f"{totp(bytes.fromhex(key_hex), drift=step_offset):06d}"
+
+
+def enter_totp_code(page, key_hex=BROWSER_TOTP_KEY):
+    """The second step of the sign-in. A user signed in twice within one
+    30-second step would send the same code again, which is refused: then
+    the next step's code (within the accepted drift)."""
+    verify_path = reverse("second_factor_verify")
+    for offset in (0, 1):
+        page.fill("#id_code", totp_code(key_hex, offset))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+        if not page.url.split("?")[0].endswith(verify_path):
+            return
+    raise AssertionError("the sign-in code was refused")
+
+
 def sign_in(page, username, password=DEMO_PASSWORD):
     page.goto(reverse("login"))
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    # Users with an authenticator (every demo role but the officers) enter its code.
+    if page.url.split("?")[0].endswith(reverse("second_factor_verify")):
+        enter_totp_code(page)
     # Signed in: a session cookie, and away from the sign-in page.
     cookies = {cookie["name"] for cookie in page.context.cookies()}
     assert settings.SESSION_COOKIE_NAME in cookies, f"{username} could not sign in"

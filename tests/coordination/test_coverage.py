@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from coordination.models import Programme, Realisation
-from tests.budgets import SESSION_WRITE
+from tests.budgets import REVIEW_COUNT, SESSION_WRITE
 from tests.coordination.factories import make_budget_line, make_programme
 from tests.export_helpers import content_of, exported
 from villages.models import Area, AreaLevel, Village
@@ -209,8 +209,8 @@ def test_export_keeps_formula_looking_agency_names_as_text(
 
 # Session, user, the villages for the filter drop-downs, the count and the
 # page of villages, the page's realised commitments and funded programmes,
-# the uncovered pillars of the whole selection.
-COVERAGE_QUERY_BUDGET = 8 + SESSION_WRITE
+# the uncovered pillars of the whole selection; a reviewer's waiting reports (menu).
+COVERAGE_QUERY_BUDGET = 8 + SESSION_WRITE + REVIEW_COUNT
 
 
 def enrol_many(tree, total):
@@ -296,13 +296,13 @@ def test_query_budget_counts_programmes_too(
 LIST_QUERY_BUDGETS = {
     # session, user, the MOU, its parties, reach and commitments, the
     # realisation counts, the village count and page, the page's realisations
-    "/koordinasi/mou/{mou}/": 10 + SESSION_WRITE,
+    "/koordinasi/mou/{mou}/": 10 + SESSION_WRITE + REVIEW_COUNT,
     # session, user, the filter drop-downs (MOU, agency), the count, the page
-    "/koordinasi/realisasi/": 6 + SESSION_WRITE,
+    "/koordinasi/realisasi/": 6 + SESSION_WRITE + REVIEW_COUNT,
     # session, user, the years, the filter drop-downs (agency, priority), the count, the page
-    "/koordinasi/program/": 7 + SESSION_WRITE,
+    "/koordinasi/program/": 7 + SESSION_WRITE + REVIEW_COUNT,
     # session, user, the programme, its partners and budget lines, its villages in scope and their count
-    "/koordinasi/program/{programme}/": 7 + SESSION_WRITE,
+    "/koordinasi/program/{programme}/": 7 + SESSION_WRITE + REVIEW_COUNT,
 }
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from coordination.models import Programme
-from tests.budgets import SESSION_WRITE
+from tests.budgets import REVIEW_COUNT, SESSION_WRITE
 from tests.coordination.factories import make_budget_line, make_programme
 from tests.many_villages import HTML_BUDGET, NATIONAL_SCALE, enrol_villages, more_villages, regency_officer
 
@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 # Session, user, the drop-downs' villages, the count and the page of
 # villages, the page's realised commitments and funded programmes, the
 # uncovered pillars of the whole selection.
-QUERY_BUDGET = 8 + SESSION_WRITE
+QUERY_BUDGET = 8 + SESSION_WRITE + REVIEW_COUNT
 
 
 def row_codes(response):

@@ -14,6 +14,7 @@ from dashboards.aggregates import refresh_stale
 from dashboards.indicators import village_counts
 from dashboards.models import VillageFigures
 from desmigratif.models import Role
+from tests.budgets import REVIEW_COUNT
 from tests.factories import UserFactory
 from villages.models import Area, AreaLevel, Village
 
@@ -246,8 +247,12 @@ def enrol_many(tree, n):
 # budgets are those of a page whose figures are current (the job keeps them so).
 VILLAGE_DASHBOARD_QUERIES = (
     12  # 10 today: the village, its stored figures, MOU reach and programmes, the session
+    + REVIEW_COUNT  # the reviewer's menu count
 )
-OVERVIEW_QUERIES = 14  # 9-12 today: stale check, count, page, totals, as-of, the filter choices, the session
+OVERVIEW_QUERIES = (
+    14  # 9-12 today: stale check, count, page, totals, as-of, the filter choices, the session
+    + REVIEW_COUNT
+)
 
 
 @pytest.mark.parametrize("extra", [2, 497])

@@ -62,11 +62,21 @@ def indicators(monkeypatch):
     """The tests do not depend on the dashboards' figures (tested with the
     dashboards): the snapshot comes from the stand-in above."""
     try:
+        # Imported before the patch, so its own name for village_indicators stays
+        # the real one: imported under the patch, it kept the stand-in for the
+        # whole session and the dashboards' tests run after these failed.
+        import dashboards.views  # noqa: F401
         from dashboards import indicators as module
     except ImportError:  # not written yet
         module = ModuleType("dashboards.indicators")
         monkeypatch.setitem(sys.modules, "dashboards.indicators", module)
     monkeypatch.setattr(module, "village_indicators", stand_in_indicators, raising=False)
+    monkeypatch.setattr(
+        module,
+        "village_indicators_as_of",
+        lambda village, day: {**stand_in_indicators(village), "as_of": day.isoformat()},
+        raising=False,
+    )
     return module
 
 

@@ -34,7 +34,8 @@ def accepted(officer_a, regency_user, ministry_user):
 def test_the_snapshot_is_the_dashboard_indicators_at_submission(accepted):
     report, _cpmi = accepted
     assert report.status == ProgressReport.Status.ACCEPTED
-    expected = stand_in_indicators(village(A))
+    # Q1 2026 was over when it was submitted: its figures are as of 31 March.
+    expected = {**stand_in_indicators(village(A)), "as_of": "2026-03-31"}
     assert report.snapshot == expected
     assert report.snapshot["households"]["cpmi"] == 1
 
@@ -48,7 +49,7 @@ def test_later_data_changes_do_not_alter_an_accepted_report(english, accepted, o
     # The CPMI leaves (now a PMI) and a new household is registered.
     member_mark_departed(member=cpmi, departure_date=datetime.date(2026, 5, 1), sector="informal")
     HouseholdFactory(village_id=A)
-    now = services.take_snapshot(village(A))
+    now = services.take_snapshot(village(A), 2026, 2)
     assert now["households"]["pmi"] == 1  # the live figures did change...
     assert now["households"]["households"] == 2
 

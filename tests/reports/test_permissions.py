@@ -135,7 +135,7 @@ def test_report_actions_follow_role_scope_and_turn(client, request, reports, nam
     before = (report.status, report.events.count())
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
-    data = {"reason": "Please add the loans."} if action == "kembalikan" else {}
+    data = {"reason": "Please add the loans."} if action == "kembalikan" else {"confirm_read": "1"}
     if action == "kirim-ulang":
         data = {
             name: "corrected"

@@ -92,7 +92,8 @@ def test_a_report_goes_through_both_reviews_with_a_correction(
     client.force_login(regency_user)
     client.post(f"/laporan/{report.pk}/terima/")
     client.force_login(ministry_user)
-    response = client.post(f"/laporan/{report.pk}/terima/", follow=True)
+    # Accepting freezes the report: the reviewer ticks "I have read…" (reports/test_notices_and_banners.py).
+    response = client.post(f"/laporan/{report.pk}/terima/", {"confirm_read": "1"}, follow=True)
     assert "it is now frozen" in response.content.decode()
     report.refresh_from_db()
     assert report.status == ProgressReport.Status.ACCEPTED

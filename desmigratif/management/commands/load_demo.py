@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from desmigratif.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
+from desmigratif.models import Role
+from desmigratif.two_factor import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -24,4 +26,11 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo users (password %(password)s): %(users)s")
             % {"password": DEMO_PASSWORD, "users": ", ".join(u[0] for u in DEMO_USERS)}
+        )
+        self.stdout.write(
+            _("Authenticator secret of %(users)s (two-factor sign-in, README): %(secret)s")
+            % {
+                "secret": DEMO_TOTP_SECRET,
+                "users": ", ".join(u[0] for u in DEMO_USERS if u[1] != Role.VILLAGE_OFFICER),
+            }
         )
