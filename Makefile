@@ -69,7 +69,7 @@ bench: install-dev
 
 # Issue 11's targets at national scale: 3,000 villages and 10,000,000 members
 # in desmigratif_national (bench/national.py). Not part of `make bench`: the
-# first build takes about half an hour; the database is kept and reused.
+# first build takes about 11 minutes; the database is kept and reused.
 # NATIONAL_ARGS="--villages 60 --members 200000" (with NATIONAL_DB) runs it small.
 NATIONAL_DB ?= desmigratif_national
 NATIONAL_ARGS ?=

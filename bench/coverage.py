@@ -265,6 +265,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from sign_in import sign_in  # bench/sign_in.py: past the second factor
 
     from coordination.models import MOU, Realisation
 
@@ -289,7 +290,7 @@ def main():
     print(f"realised commitments in villages: {realised:,}")
 
     client = Client()
-    client.force_login(bench_user())
+    sign_in(client, bench_user())
     print(
         f"\nServer time in-process (django.test.Client), ministry user, "
         f"{WARM_UPS} warm-ups + {RUNS} runs each."
