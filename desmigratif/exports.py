@@ -417,19 +417,11 @@ def purge_export_files(now=None) -> ExportPurgeResult:
     return result
 
 
-def _stored_files(folder):
-    directories, files = default_storage.listdir(folder)
-    for name in files:
-        yield f"{folder}/{name}"
-    for directory in directories:
-        yield from _stored_files(f"{folder}/{directory}")
-
-
 def _delete_orphans(before):
     named = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
     deleted = 0
     try:
-        names = list(_stored_files(EXPORTS_FOLDER))
+        names = list(jobs.stored_files(EXPORTS_FOLDER))
     except FileNotFoundError:  # no export made yet (an object store lists nothing instead)
         return 0
     for name in names:

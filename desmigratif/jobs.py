@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -41,3 +42,13 @@ class Heartbeat:
                     logger.warning("%s: heartbeat skipped", self.name, exc_info=True)
         finally:
             connection.close()  # this thread's own connection
+
+
+def stored_files(folder):
+    """Every file under ``folder`` in the shared storage (the local disk or
+    S3 alike), for the purges that look for files no job names."""
+    directories, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from stored_files(f"{folder}/{directory}")

@@ -101,6 +101,22 @@ class FormSubmission(models.Model):
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class JobProgress:
+    """What the progress pages read of a background job (ImportJob,
+    ExportJob): its status among RUNNING and rows_done of rows_total."""
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING
+
+    @property
+    def percent(self):
+        """Progress in percent, or None while the number of rows is not known."""
+        if not self.rows_total:
+            return None
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
 class ExportJobQuerySet(models.QuerySet):
     def for_user(self, user):
         """Only the user's own exports, administrators included: an export may
@@ -110,7 +126,7 @@ class ExportJobQuerySet(models.QuerySet):
         return self.filter(user=user)
 
 
-class ExportJob(models.Model):
+class ExportJob(JobProgress, models.Model):
     """A spreadsheet prepared in the background (desmigratif.exports): too
     large to write while the user waits. Its file is downloaded by the user
     who asked, until ``expires_at``."""
@@ -189,17 +205,6 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.get_fmt_display()})"
-
-    @property
-    def is_running(self):
-        return self.status in self.RUNNING
-
-    @property
-    def percent(self):
-        """Progress in percent, or None while the number of rows is not known."""
-        if not self.rows_total:
-            return None
-        return min(100, round(100 * self.rows_done / self.rows_total))
 
 
 class AccountEvent(models.Model):

@@ -710,14 +710,6 @@ def purge_import_files(now=None) -> PurgeResult:
     return result
 
 
-def _stored_files(folder):
-    directories, files = default_storage.listdir(folder)
-    for name in files:
-        yield f"{folder}/{name}"
-    for directory in directories:
-        yield from _stored_files(f"{folder}/{directory}")
-
-
 def _delete_orphans(before):
     if not default_storage.exists(IMPORTS_FOLDER):
         return 0
@@ -725,7 +717,7 @@ def _delete_orphans(before):
     for upload, report in ImportJob.objects.values_list("file", "error_report").iterator():
         named.update((upload, report))
     deleted = 0
-    for name in _stored_files(IMPORTS_FOLDER):
+    for name in jobs.stored_files(IMPORTS_FOLDER):
         if name not in named and default_storage.get_modified_time(name) < before:
             default_storage.delete(name)
             deleted += 1

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from desmigratif.access import scope_filter
+from desmigratif.models import JobProgress
 from villages import matching
 
 FIRST_COHORT_YEAR = 2016
@@ -613,7 +614,7 @@ class ImportJobQuerySet(models.QuerySet):
         return self.filter(user=user)
 
 
-class ImportJob(models.Model):
+class ImportJob(JobProgress, models.Model):
     """One uploaded survey spreadsheet: checked in the background, then, when the
     user confirms a clean check, written (villages.import_jobs)."""
 
@@ -687,14 +688,3 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.original_name}"
-
-    @property
-    def is_running(self):
-        return self.status in self.RUNNING
-
-    @property
-    def percent(self):
-        """Progress in percent, or None while the number of rows is not known."""
-        if not self.rows_total:
-            return None
-        return min(100, round(100 * self.rows_done / self.rows_total))
