@@ -84,7 +84,7 @@ def one_run(fmt, mode):
     started = time.perf_counter()
     if mode == "before":
         # The old view's read: one query, every member of the country.
-        from villages.exports import _rows
+        from surveys.exports import _rows
         from villages.models import Member
 
         queryset = Member.objects.in_scope(user).order_by("household__village_id", "household_id", "id")

@@ -1,5 +1,5 @@
 """Household survey import at 100,000 members, on PostgreSQL: our pipeline
-(villages.imports) against a plain django-import-export import and a
+(surveys.imports) against a plain django-import-export import and a
 PostgreSQL COPY of the same rows, each into emptied household tables, all in
 one run. Prints figures; asserts nothing.
 
@@ -295,7 +295,7 @@ class Survey:
 
     def rows(self):
         """The file's rows, as our export writes them (labels, full NIKs)."""
-        from villages import household_format as hf
+        from surveys import household_format as hf
 
         for _household, members in self.households():
             for member in members:
@@ -303,8 +303,8 @@ class Survey:
 
 
 def write_survey(survey, path):
-    from villages import household_format as hf
-    from villages.spreadsheets import write_csv, write_xlsx
+    from desmigratif.spreadsheets import write_csv, write_xlsx
+    from surveys import household_format as hf
 
     if path.suffix == ".xlsx":
         write_xlsx(survey.rows(), hf.COLUMNS, path, hf.SHEET_NAME)
@@ -368,8 +368,8 @@ def rss_mb():
 
 
 def run_ours(path):
-    from villages.imports import importer_for
-    from villages.spreadsheets import read_rows
+    from desmigratif.spreadsheets import read_rows
+    from surveys.imports import importer_for
 
     started = time.perf_counter()
     report = importer_for("households", user=None).run(read_rows(path), write=True)
@@ -502,8 +502,8 @@ def plain_resources():
 
 def validated_rows(path):
     """Every row of the survey file as the model values our parser gives (untimed)."""
-    from villages import household_format as hf
-    from villages.spreadsheets import read_rows
+    from desmigratif.spreadsheets import read_rows
+    from surveys import household_format as hf
 
     rows, rejected = [], 0
     for _row_number, raw in read_rows(path):
@@ -518,7 +518,7 @@ def write_plain_files(rows, folder, label):
     the model stores ("head", not "Kepala Keluarga"; "MY", not "Malaysia");
     dates stay DD/MM/YYYY. Members: every row; households: the first row of
     each No. KK. Returns (households file, members file, households)."""
-    from villages import household_format as hf
+    from surveys import household_format as hf
 
     field_of = {column: field for field, column in hf.COLUMN_OF_FIELD.items()}
     household_columns = [hf.COLUMN_OF_FIELD[field] for field in hf.HOUSEHOLD_FIELDS]
@@ -632,7 +632,7 @@ def measure_copy(rows):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from villages import household_format as hf
+    from surveys import household_format as hf
     from villages.models import Household, Member
 
     empty_household_tables()

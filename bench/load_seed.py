@@ -83,9 +83,9 @@ def write_survey(path, village_code, households=3, seed=None):
     never names a member already registered."""
     from imports import Survey  # bench/imports.py: the survey generator, reused
 
-    from villages import household_format as hf
+    from desmigratif.spreadsheets import write_csv
+    from surveys import household_format as hf
     from villages.models import Household
-    from villages.spreadsheets import write_csv
 
     rng = random.Random(seed)
     survey = Survey([village_code], 0)

@@ -1,10 +1,10 @@
-"""The coverage matrix as a spreadsheet, written by villages.spreadsheets
+"""The coverage matrix as a spreadsheet, written by desmigratif.spreadsheets
 (every text a string cell: an agency called "=HYPERLINK(...)" stays text)."""
 
 from django.utils.translation import gettext as _
 
+from desmigratif.spreadsheets import write_xlsx
 from pillars.models import Pillar
-from villages.spreadsheets import write_xlsx
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -43,7 +43,7 @@ REPLICA_VIEWS = frozenset(
         "dashboards:village",
         "coordination:coverage",
         "coordination:coverage_export",
-        "villages:export",
+        "surveys:export",
         "api:village-list",
         "api:village-detail",
     }

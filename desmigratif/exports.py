@@ -51,7 +51,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from desmigratif import jobs
 from desmigratif.models import ExportJob
-from villages.spreadsheets import write_csv, write_xlsx
+from desmigratif.spreadsheets import write_csv, write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ ORPHAN_GRACE = datetime.timedelta(hours=1)
 # kind -> the function building its ExportSource from (user, query); dotted
 # paths, so that this module imports nothing from the apps above it.
 BUILDERS = {
-    ExportJob.Kind.MEMBERS: "villages.exports.member_export",
+    ExportJob.Kind.MEMBERS: "surveys.exports.member_export",
     ExportJob.Kind.OVERVIEW: "dashboards.views.overview_export",
     ExportJob.Kind.COVERAGE: "coordination.views.coverage_export",
 }

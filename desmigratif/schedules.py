@@ -38,7 +38,7 @@ SCHEDULES = [
     {
         # Uploads and error reports hold full NIKs (README, "Imports", Retention).
         "name": "villages: purge import files",
-        "func": "villages.import_jobs.purge_import_files",
+        "func": "surveys.import_jobs.purge_import_files",
         "schedule_type": "H",
     },
     {

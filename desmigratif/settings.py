@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "desmigratif",
     "villages",
+    # Survey imports: after villages, which it depends on (never the other way).
+    "surveys",
     "pillars",
     "coordination",
     # The pages that combine all three apps: they read, never write records.
@@ -416,7 +418,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
 }
 
-# Survey imports (villages/import_jobs.py). An upload larger than this is
+# Survey imports (surveys/import_jobs.py). An upload larger than this is
 # refused with a message; uploads above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
 # temporary file (FILE_UPLOAD_TEMP_DIR, the system's by default) instead of
 # memory, so a 50 MB survey never sits in the web process's memory.
@@ -433,7 +435,7 @@ IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 4_000_000)
 IMPORT_WORKER_TIMEOUT_SECONDS = env_int("IMPORT_WORKER_TIMEOUT_SECONDS", 180)
 # Error reports hold rejected rows with full NIKs; uploads checked but never
 # confirmed are deleted after IMPORT_UNCONFIRMED_RETENTION_HOURS
-# (villages.import_jobs.purge_import_files, hourly).
+# (surveys.import_jobs.purge_import_files, hourly).
 IMPORT_REPORT_RETENTION_DAYS = env_int("IMPORT_REPORT_RETENTION_DAYS", 7)
 IMPORT_UNCONFIRMED_RETENTION_HOURS = env_int("IMPORT_UNCONFIRMED_RETENTION_HOURS", 24)
 # Exports of more rows than this (or of the whole country) are prepared by
@@ -470,7 +472,7 @@ Q_CLUSTER = {
 if REDIS_URL:
     # With Redis the queue is on its broker (shared by every server), not the
     # database; a Redis that does not answer makes the upload fail at once with
-    # a message (villages.import_jobs.enqueue), not hang.
+    # a message (surveys.import_jobs.enqueue), not hang.
     from redis.connection import parse_url
 
     del Q_CLUSTER["orm"]

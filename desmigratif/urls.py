@@ -50,6 +50,7 @@ urlpatterns = [
     path("ekspor/<int:pk>/", export_views.export_job_view, name="export_job"),
     path("ekspor/<int:pk>/status.json", export_views.export_job_status_view, name="export_job_status"),
     path("ekspor/<int:pk>/unduh/", export_views.export_download_view, name="export_download"),
+    path("desa/", include("surveys.urls")),
     path("desa/", include("villages.urls")),
     path("pilar/", include("pillars.urls")),
     path("koordinasi/", include("coordination.urls")),

@@ -227,7 +227,7 @@ def test_masked_job_is_masked_and_not_logged(
 def test_a_failure_mid_export_leaves_no_file_and_says_why(
     english, administrator, registry, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from villages import exports
+    from surveys import exports
 
     written = []
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ
 
 from desmigratif import health
-from villages.models import ImportJob
+from surveys.models import ImportJob
 
 NIK = "3524074101900001"
 
@@ -208,11 +208,11 @@ def test_queue_status_shows_queue_depth_last_imports_and_failed_tasks(officer_a)
         ImportJob.objects.create(user=officer_a, kind="households", original_name=name, status="failed")
     now = timezone.now()
     Failure.objects.create(
-        id="f" * 32, name="import-check", func="villages.import_jobs.check_job", started=now, stopped=now,
+        id="f" * 32, name="import-check", func="surveys.import_jobs.check_job", started=now, stopped=now,
         success=False, result="Timeout: the worker was stopped",
     )
     Failure.objects.create(
-        id="e" * 32, name="old", func="villages.import_jobs.old_job", started=now - timedelta(days=3),
+        id="e" * 32, name="old", func="surveys.import_jobs.old_job", started=now - timedelta(days=3),
         stopped=now - timedelta(days=3), success=False, result="long ago",
     )
     out = StringIO()
@@ -222,6 +222,6 @@ def test_queue_status_shows_queue_depth_last_imports_and_failed_tasks(officer_a)
     text = out.getvalue()
     assert "1" in text.splitlines()[0]
     assert text.count("kind=households") == 2
-    assert "villages.import_jobs.check_job" in text
+    assert "surveys.import_jobs.check_job" in text
     assert "Timeout: the worker was stopped" in text
     assert "old_job" not in text

@@ -9,9 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
+from surveys.models import ImportJob
 from tests.household_factories import HouseholdFactory, MemberFactory
 from tests.villages.registry_helpers import CPMI, PMI
-from villages.models import Household, ImportJob, Member
+from villages.models import Household, Member
 
 A = "35.24.07.2004"  # village A, Brengkok, Lamongan, Jawa Timur
 B = "35.24.07.2001"  # village B, Lohgung, same district

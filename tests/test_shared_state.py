@@ -18,9 +18,9 @@ from rest_framework.throttling import UserRateThrottle
 
 from desmigratif import cache as resilient_cache
 from desmigratif.cache import ResilientRedisCache
+from surveys.models import ImportJob
 from tests.household_factories import HouseholdFactory
-from tests.villages.test_import_pages import csv_bytes, household_rows
-from villages.models import ImportJob
+from tests.surveys.test_import_pages import csv_bytes, household_rows
 
 REDIS = "redis://127.0.0.1:6379/0"
 CLOSED_PORT = "redis://127.0.0.1:1/0"

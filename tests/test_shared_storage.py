@@ -11,9 +11,10 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from surveys.models import ImportJob
 from tests.coordination.factories import PDF_BYTES, AgencyFactory, make_mou
-from tests.villages.test_import_pages import csv_bytes, household_rows, rows_with_errors, xlsx_bytes
-from villages.models import ImportJob, Member
+from tests.surveys.test_import_pages import csv_bytes, household_rows, rows_with_errors, xlsx_bytes
+from villages.models import Member
 
 UPLOAD = "/desa/impor/unggah/"
 

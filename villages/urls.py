@@ -1,6 +1,6 @@
-from django.urls import path, re_path
+from django.urls import path
 
-from villages import import_views, views
+from villages import views
 
 app_name = "villages"
 
@@ -8,15 +8,6 @@ app_name = "villages"
 urlpatterns = [
     path("", views.village_list_view, name="list"),
     path("anggota/kemungkinan-ganda/", views.possible_duplicates_view, name="possible_duplicates"),
-    re_path(r"^ekspor/pendataan-rumah-tangga\.(?P<fmt>csv|xlsx)$", views.member_export_view, name="export"),
-    # Survey imports (before "<str:code>/", which would take "impor").
-    path("impor/", import_views.import_list_view, name="import_list"),
-    path("impor/unggah/", import_views.import_upload_view, name="import_upload"),
-    path("impor/templat/<slug:sheet>.xlsx", import_views.import_template_view, name="import_template"),
-    path("impor/<int:pk>/", import_views.import_detail_view, name="import_detail"),
-    path("impor/<int:pk>/status.json", import_views.import_status_view, name="import_status"),
-    path("impor/<int:pk>/kesalahan.xlsx", import_views.import_error_report_view, name="import_errors"),
-    path("impor/<int:pk>/tulis/", import_views.import_confirm_view, name="import_confirm"),
     path("<str:code>/", views.village_detail_view, name="detail"),
     path("<str:code>/ubah/", views.village_edit_view, name="edit"),
     path("<str:code>/rumah-tangga/", views.household_list_view, name="households"),

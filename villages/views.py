@@ -10,7 +10,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from desmigratif.access import (
     can_write_village_records,
@@ -26,10 +25,8 @@ from desmigratif.concurrency import (
     seen_version,
     sent_before,
 )
-from desmigratif.export_views import export_or_offer
 from desmigratif.paging import Sort, paginate
 from villages.countries import country_name
-from villages.exports import member_export
 from villages.filters import VillageFilter
 from villages.forms import (
     DepartureForm,
@@ -562,12 +559,3 @@ def possible_duplicates_view(request):
         if sees_full_id_numbers(request.user, member.household.village_id)
     }
     return render(request, "villages/possible_duplicates.html", {"groups": groups, "full_codes": full_codes})
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def member_export_view(request, fmt):
-    """The members in scope, or of one village (?desa=): small exports at
-    once, large ones as a job (desmigratif.exports)."""
-    return export_or_offer(request, member_export(request.user, request.GET), fmt=fmt)

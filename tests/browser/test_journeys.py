@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desmigratif.models import User
+from desmigratif.spreadsheets import write_csv
 from reports.models import ProgressReport, ReviewEvent, quarter_of
+from surveys import household_format
+from surveys.models import ImportJob
 from tests.browser.helpers import assert_accessible, require_url, sign_in, url_exists
 from tests.household_factories import nik_for
-from villages import household_format
-from villages.models import Household, ImportJob, Member, Village
-from villages.spreadsheets import write_csv
+from villages.models import Household, Member, Village
 
 BRENGKOK = "35.24.07.2004"
 OFFICER = "petugas.brengkok"
@@ -216,7 +217,7 @@ def test_administrator_imports_a_household_survey(page, tmp_path):
     assert not Member.objects.filter(nik__in=niks).exists()
 
     sign_in(page, ADMINISTRATOR)
-    upload_url = reverse("villages:import_upload")
+    upload_url = reverse("surveys:import_upload")
     page.goto(upload_url)
     assert_accessible(page, "the import upload page")
     page.check("input[name='kind'][value='households']")
@@ -227,9 +228,9 @@ def test_administrator_imports_a_household_survey(page, tmp_path):
     # The check runs in the upload request (django-q2 sync in the test
     # settings); the progress page, if any, moves on to the result by itself.
     job = ImportJob.objects.get(original_name=survey.name)
-    page.wait_for_url(re.compile(re.escape(reverse("villages:import_detail", kwargs={"pk": job.pk})) + "$"))
+    page.wait_for_url(re.compile(re.escape(reverse("surveys:import_detail", kwargs={"pk": job.pk})) + "$"))
     confirm = page.locator(
-        f"form[action='{reverse('villages:import_confirm', kwargs={'pk': job.pk})}'] button"
+        f"form[action='{reverse('surveys:import_confirm', kwargs={'pk': job.pk})}'] button"
     )
     confirm.wait_for()
     job.refresh_from_db()

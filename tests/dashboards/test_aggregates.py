@@ -13,13 +13,13 @@ from dashboards import aggregates
 from dashboards.aggregates import drift, refresh_stale
 from dashboards.models import VillageFigures
 from pillars.models import Cooperative, Loan, ServiceOfficer
+from surveys import imports
 from tests.coordination.factories import AgencyFactory, make_commitment, make_mou, make_realisation
 from tests.household_factories import HouseholdFactory, MemberFactory
 from tests.html_forms import form_data
-from tests.villages.import_helpers import household_row, many_rows, run_import, write_file
+from tests.surveys.import_helpers import household_row, many_rows, run_import, write_file
 from tests.villages.registry_helpers import CPMI, PMI
 from tests.villages.test_households import ADD, HEAD, WIFE_PMI, household_post
-from villages import imports
 from villages.models import Household, Member
 from villages.signals import send_records_changed
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.villages.import_helpers import english
+from tests.surveys.import_helpers import english
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from surveys import imports
 from tests.budgets import REVIEW_COUNT, SESSION_WRITE
 from tests.household_factories import HouseholdFactory, MemberFactory, nik_for
 from tests.html_forms import form_data
-from tests.villages.import_helpers import family_row, many_rows, run_import, write_file
+from tests.surveys.import_helpers import family_row, many_rows, run_import, write_file
 from tests.villages.test_households import ADD, HEAD, household_post
-from villages import imports
 from villages.matching import match_key, normalise_name
 from villages.models import Member
 

@@ -403,7 +403,7 @@ def test_household_form_refused_for_an_error_can_be_sent_again_with_its_token(of
 
 
 def test_an_imported_correction_makes_an_open_household_form_stale(officer_a, officer_client, tmp_path):
-    from tests.villages.import_helpers import KK_1, run_import, survey_rows, write_file
+    from tests.surveys.import_helpers import KK_1, run_import, survey_rows, write_file
 
     run_import("households", write_file(tmp_path, survey_rows(), name="first"), user=officer_a, write=True)
     household = Household.objects.get(no_kk=KK_1)
@@ -422,8 +422,8 @@ def test_an_imported_correction_makes_an_open_household_form_stale(officer_a, of
 
 
 def test_an_imported_profile_makes_an_open_profile_form_stale(officer_client, village_a, tmp_path):
-    from tests.villages.import_helpers import run_import, write_file
-    from tests.villages.test_imports import profile_row
+    from tests.surveys.import_helpers import run_import, write_file
+    from tests.surveys.test_imports import profile_row
 
     url = f"/desa/{A}/ubah/"
     data = form_data(officer_client.get(url))

@@ -536,7 +536,7 @@ def test_pages_and_exports_with_full_numbers_are_not_cached(client, officer_a, r
 
 
 def test_import_result_page_is_not_cached(client, officer_a, villages):
-    from villages.models import ImportJob
+    from surveys.models import ImportJob
 
     job = ImportJob.objects.create(
         user=officer_a,

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from desmigratif.schedules import ensure_schedules
-from tests.villages.test_import_pages import csv_bytes, household_rows, rows_with_errors, upload
-from villages.import_jobs import purge_import_files
-from villages.models import ImportJob
+from surveys.import_jobs import purge_import_files
+from surveys.models import ImportJob
+from tests.surveys.test_import_pages import csv_bytes, household_rows, rows_with_errors, upload
 
 # Uploads and reports go to a temporary MEDIA_ROOT (media_root in conftest.py).
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -109,7 +109,7 @@ def test_the_purge_runs_every_hour_in_the_queue(db):
     schedule = Schedule.objects.get(name="villages: purge import files")
 
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (
-        "villages.import_jobs.purge_import_files",
+        "surveys.import_jobs.purge_import_files",
         Schedule.HOURLY,
         -1,
     )

@@ -13,11 +13,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 
-from tests.villages import bombs
+from surveys.import_jobs import check_import_job
+from surveys.models import ImportJob
+from tests.surveys import bombs
+from tests.surveys.test_import_pages import csv_bytes, member_row, upload
 from tests.villages.registry_helpers import errors_next_to_fields
-from tests.villages.test_import_pages import csv_bytes, member_row, upload
-from villages.import_jobs import check_import_job
-from villages.models import ImportJob, Member
+from villages.models import Member
 
 UPLOAD = "/desa/impor/unggah/"
 # Room the forked worker gets above what it has at the fork: the review's

@@ -1,5 +1,5 @@
 """Large household survey imports on PostgreSQL write new records with COPY
-(villages.imports.HistoryCopier) instead of simple-history's
+(surveys.imports.HistoryCopier) instead of simple-history's
 bulk_create_with_history. What they store must be what that helper stores:
 the same records and the same history, which the member page then shows.
 
@@ -12,8 +12,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from surveys import imports
 from tests.household_factories import HouseholdFactory, MemberFactory
-from tests.villages.import_helpers import (
+from tests.surveys.import_helpers import (
     HEAD_NIK,
     KK_1,
     WIFE_NIK,
@@ -24,7 +25,6 @@ from tests.villages.import_helpers import (
     survey_rows,
     write_file,
 )
-from villages import imports
 from villages.models import Household, Member
 from villages.selectors import member_history
 

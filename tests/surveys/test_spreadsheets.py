@@ -12,9 +12,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.utils import translation
 
-from tests.household_factories import HouseholdFactory, MemberFactory
-from villages.exports import export_members_response
-from villages.household_format import (
+from desmigratif.spreadsheets import (
+    MAX_XLSX_ENTRIES,
+    quote_text,
+    read_rows,
+    unquote_text,
+    write_csv,
+    write_xlsx,
+)
+from surveys.exports import export_members_response
+from surveys.household_format import (
     COLUMNS,
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
@@ -23,15 +30,8 @@ from villages.household_format import (
     parse_date,
     row_to_values,
 )
+from tests.household_factories import HouseholdFactory, MemberFactory
 from villages.models import Member
-from villages.spreadsheets import (
-    MAX_XLSX_ENTRIES,
-    quote_text,
-    read_rows,
-    unquote_text,
-    write_csv,
-    write_xlsx,
-)
 
 HYPERLINK = '=HYPERLINK("http://x","klik")'
 HEAD_NIK = "3524071205900001"  # a man born 12/05/1990

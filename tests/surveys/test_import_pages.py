@@ -18,14 +18,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from desmigratif.spreadsheets import write_csv, write_xlsx
+from surveys import household_format as hf
+from surveys.import_jobs import SHEETS, check_import_job
+from surveys.imports import IMPORTERS
+from surveys.models import ImportJob
 from tests.household_factories import nik_for
-from tests.villages.import_helpers import english
+from tests.surveys.import_helpers import english
 from tests.villages.registry_helpers import errors_next_to_fields
-from villages import household_format as hf
-from villages.import_jobs import SHEETS, check_import_job
-from villages.imports import IMPORTERS
-from villages.models import Household, ImportJob, Member
-from villages.spreadsheets import write_csv, write_xlsx
+from villages.models import Household, Member
 
 A = "35.24.07.2004"  # village A, Brengkok (tests/conftest.py)
 KK_1 = "3524070101100001"
@@ -353,7 +354,7 @@ def test_progress_page_polls_the_status_and_works_without_javascript(officer, of
     page = officer.get(f"/desa/impor/{job.pk}/")
 
     html = page.content.decode()
-    assert [t.name for t in page.templates][0] == "villages/import_progress.html"
+    assert [t.name for t in page.templates][0] == "surveys/import_progress.html"
     assert f'data-status-url="/desa/impor/{job.pk}/status.json"' in html
     assert '<noscript><meta http-equiv="refresh"' in html
     assert 'role="progressbar"' in html

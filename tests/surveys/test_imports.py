@@ -1,4 +1,4 @@
-"""The survey import pipeline (villages.imports), driven the way the upload
+"""The survey import pipeline (surveys.imports), driven the way the upload
 page and the command drive it: a .csv or .xlsx file read with read_rows, a
 check (write=False), then the write. Every test asserts what the user sees:
 the counts, each rejected row's number, column and reason, and that nothing
@@ -16,9 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django.utils.translation import gettext
 
+from surveys import imports
+from surveys.exports import export_members_response
+from surveys.imports import importer_for
 from tests.factories import PartnerFactory
 from tests.household_factories import HouseholdFactory, MemberFactory, nik_for
-from tests.villages.import_helpers import (
+from tests.surveys.import_helpers import (
     CHILD_NIK,
     HEAD_NIK,
     HOUSEHOLD_COLUMNS,
@@ -43,9 +46,6 @@ from tests.villages.import_helpers import (
     survey_rows,
     write_file,
 )
-from villages import imports
-from villages.exports import export_members_response
-from villages.imports import importer_for
 from villages.models import Household, Member, PartnerInstitution, Village
 
 NOTHING = {"households": 0, "members": 0, "household_history": 0, "member_history": 0}

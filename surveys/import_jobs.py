@@ -2,7 +2,7 @@
 ``import_survey`` command share.
 
 An upload becomes an ImportJob; a django-q2 task checks it (the pipeline of
-villages.imports with write=False) and records the report; when nothing was
+surveys.imports with write=False) and records the report; when nothing was
 rejected the user confirms, and a second task reads the file again and runs
 the pipeline with write=True, which checks everything again and writes all
 of it or nothing. The task functions run in the worker (``manage.py
@@ -46,10 +46,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from desmigratif import jobs
-from villages import household_format as hf
-from villages import imports
-from villages.models import ImportJob
-from villages.spreadsheets import ZIP_MAGIC, check_xlsx_archive, read_rows, write_xlsx
+from desmigratif.spreadsheets import ZIP_MAGIC, check_xlsx_archive, read_rows, write_xlsx
+from surveys import household_format as hf
+from surveys import imports
+from surveys.models import ImportJob
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from villages.import_jobs import SHEETS, import_file, message_of
+from surveys.import_jobs import SHEETS, import_file, message_of
 
 BAD_USAGE = 2
 REJECTED = 1

@@ -1,5 +1,6 @@
-"""Survey import pages: upload, progress, result, confirm, error report and
-templates. The work happens in villages.import_jobs (background tasks); these
+"""Survey import pages (upload, progress, result, confirm, error report and
+templates) and the household survey export. The work happens in
+surveys.import_jobs (background tasks) and surveys.exports; these
 views check access, validate the upload and show the job.
 
 Only roles that change village records (officers, regency offices,
@@ -30,11 +31,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from desmigratif.access import can_write_village_records, role_of
+from desmigratif.export_views import export_or_offer
 from desmigratif.models import Role
-from villages.import_jobs import (
+from surveys.exports import member_export
+from surveys.import_jobs import (
     SHEETS,
     SHEETS_BY_SLUG,
     XLSX_CONTENT_TYPE,
@@ -48,7 +51,7 @@ from villages.import_jobs import (
     too_large_error,
     upload_limit_bytes,
 )
-from villages.models import ImportJob
+from surveys.models import ImportJob
 
 # Rejected rows shown on the result page; the error report has all of them.
 MAX_SHOWN_ERRORS = 500
@@ -168,7 +171,7 @@ def _upload(request, limiter):
             except QueueUnavailable as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                return redirect("villages:import_detail", pk=job.pk)
+                return redirect("surveys:import_detail", pk=job.pk)
         else:
             messages.error(request, _("Please correct the errors below; nothing has been imported."))
     else:
@@ -176,7 +179,7 @@ def _upload(request, limiter):
         form = ImportUploadForm(initial={"kind": request.GET.get("jenis") or next(iter(available), None)})
     return render(
         request,
-        "villages/import_upload.html",
+        "surveys/import_upload.html",
         {"form": form, "sheets": SHEETS.values()},
     )
 
@@ -242,9 +245,9 @@ def import_detail_view(request, pk):
     context = {"job": job, "sheet": SHEETS[job.kind]}
     if job.is_running:
         context["progress_text"] = progress_text(job)
-        return render(request, "villages/import_progress.html", context)
+        return render(request, "surveys/import_progress.html", context)
     context.update(_result_context(job, request.user))
-    return render(request, "villages/import_result.html", context)
+    return render(request, "surveys/import_result.html", context)
 
 
 @login_required
@@ -260,7 +263,7 @@ def import_status_view(request, pk):
             "total": job.rows_total,
             "percent": job.percent,
             "text": progress_text(job),
-            "url": reverse("villages:import_detail", kwargs={"pk": job.pk}),
+            "url": reverse("surveys:import_detail", kwargs={"pk": job.pk}),
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -279,7 +282,7 @@ def import_confirm_view(request, pk):
         import_job_confirm(job=job)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("villages:import_detail", pk=job.pk)
+    return redirect("surveys:import_detail", pk=job.pk)
 
 
 @login_required
@@ -316,7 +319,7 @@ def import_list_view(request):
     page = Paginator(jobs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "villages/import_list.html",
+        "surveys/import_list.html",
         {"page": page, "show_user": role_of(request.user) == Role.ADMINISTRATOR},
     )
 
@@ -333,3 +336,12 @@ def import_template_view(request, sheet):
     response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"templat-{spec.slug}.xlsx")
     return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def member_export_view(request, fmt):
+    """The members in scope, or of one village (?desa=): small exports at
+    once, large ones as a job (desmigratif.exports)."""
+    return export_or_offer(request, member_export(request.user, request.GET), fmt=fmt)

@@ -1,8 +1,8 @@
 """Survey imports: check a whole file, then write all of it or nothing.
 
 One pipeline per sheet (household survey, village profile, partner
-institutions). Each reads rows with villages.spreadsheets.read_rows, parses
-them with the same rules as the forms (villages.household_format and the
+institutions). Each reads rows with desmigratif.spreadsheets.read_rows, parses
+them with the same rules as the forms (surveys.household_format and the
 models' clean()), checks what only a whole file shows (scope, duplicates
 within the file and against the database, a household's address agreeing
 across its rows), and classifies every row as created, updated, unchanged
@@ -38,7 +38,7 @@ from simple_history.utils import (
 )
 
 from desmigratif.access import can_write_village_records, code_in_scope, sees_whole_country
-from villages import household_format as hf
+from surveys import household_format as hf
 from villages import matching
 from villages.identity import nik_district_code
 from villages.models import Area, AreaLevel, Household, Member, PartnerInstitution, Village

@@ -16,7 +16,7 @@ Safe means three things here:
   with defusedxml when it is installed (it is, see the tests).
 
 The column-specific rules (labels, numbers, dates) live in
-``villages.household_format``; this module knows nothing about households.
+``surveys.household_format``; this module knows nothing about households.
 """
 
 import codecs

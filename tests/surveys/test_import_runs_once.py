@@ -15,10 +15,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from surveys.import_jobs import check_import_job, write_import_job
+from surveys.models import ImportJob
 from tests.household_factories import nik_for
-from tests.villages.test_import_pages import csv_bytes, household_rows, upload
-from villages.import_jobs import check_import_job, write_import_job
-from villages.models import ImportJob, Member
+from tests.surveys.test_import_pages import csv_bytes, household_rows, upload
+from villages.models import Member
 
 # Uploads and reports go to a temporary MEDIA_ROOT (media_root in conftest.py).
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -112,7 +113,7 @@ def test_a_write_waiting_for_the_worker_says_so(officer, officer_a):
 def test_the_task_beats_the_heartbeat_while_it_runs(officer_a, settings, monkeypatch):
     job = stored_job(officer_a)
     seen = []
-    from villages import imports
+    from surveys import imports
 
     original = imports.HouseholdSurveyImport.run
 
@@ -206,7 +207,7 @@ def test_a_write_whose_worker_is_killed_fails_and_is_never_run_again(
 
     worker = start_worker(tmp_path, media_root)
     try:
-        async_task("villages.import_jobs.write_import_job", job.pk, q_options={"sync": False})
+        async_task("surveys.import_jobs.write_import_job", job.pk, q_options={"sync": False})
         assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).heartbeat_at is not None, 30)
     finally:
         os.killpg(worker.pid, signal.SIGKILL)  # kill -9 of the whole worker, mid-task

@@ -16,10 +16,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, Valid
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from desmigratif.spreadsheets import normalise_header
 from villages.countries import country_name, parse_country
 from villages.identity import clean_kk, clean_nik, mask_id_number
 from villages.models import Household, Member
-from villages.spreadsheets import normalise_header
 
 __all__ = [
     "CHANNEL_LABELS",

@@ -9,8 +9,8 @@ import zipfile
 import zlib
 from xml.sax.saxutils import escape
 
-from villages import household_format as hf
-from villages.spreadsheets import write_xlsx
+from desmigratif.spreadsheets import write_xlsx
+from surveys import household_format as hf
 
 LEVEL = 1  # fast; the ratio (about 150:1) is the one of the review's bomb
 SHEET = "xl/worksheets/sheet1.xml"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from desmigratif.access import get_village_for_user, role_of, sees_full_id_numbers, sees_whole_country
 from desmigratif.exports import ExportSource, file_response
 from desmigratif.models import ExportJob, Role
-from villages.household_format import COLUMNS, SHEET_NAME, member_to_row
+from surveys.household_format import COLUMNS, SHEET_NAME, member_to_row
 from villages.models import IdNumberAccess, Member, Village
 from villages.services import id_number_access_log
 

@@ -7,7 +7,7 @@ a cron job or by hand.
 
 from django.core.management.base import BaseCommand
 
-from villages.import_jobs import purge_import_files
+from surveys.import_jobs import purge_import_files
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Helpers for the import pipeline tests: survey rows as a village officer
 types them, files built from them the way a user's spreadsheet program saves
 them (not through our own export, which would quote formula-looking texts),
-and running a sheet through villages.imports."""
+and running a sheet through surveys.imports."""
 
 import csv
 import datetime
@@ -10,11 +10,11 @@ from collections import defaultdict
 import openpyxl
 from django.conf import settings
 
+from desmigratif.spreadsheets import read_rows
+from surveys.household_format import COLUMNS as HOUSEHOLD_COLUMNS
+from surveys.imports import importer_for
 from tests.household_factories import nik_for
-from villages.household_format import COLUMNS as HOUSEHOLD_COLUMNS
-from villages.imports import importer_for
 from villages.models import Household, Member
-from villages.spreadsheets import read_rows
 
 VILLAGE_A = "35.24.07.2004"  # Brengkok (conftest.py), officer_a's village
 VILLAGE_B = "35.24.07.2001"  # Lohgung, officer_b's village

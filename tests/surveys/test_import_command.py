@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
-from tests.villages.test_import_pages import (
+from tests.surveys.test_import_pages import (
     csv_bytes,
     household_rows,
     rows_with_errors,
@@ -171,7 +171,7 @@ def test_command_line_exit_code_reaches_the_shell(villages, bad_xlsx, monkeypatc
     """run_from_argv turns CommandError(returncode=1) into sys.exit(1)."""
     from django.db import connections
 
-    from villages.management.commands.import_survey import Command
+    from surveys.management.commands.import_survey import Command
 
     # run_from_argv closes the database connections at the end; keep the test's.
     monkeypatch.setattr(connections, "close_all", lambda: None)
@@ -194,7 +194,7 @@ def test_an_infrastructure_failure_exits_3_with_one_line(villages, good_csv, mon
     def failing(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("villages.management.commands.import_survey.import_file", failing)
+    monkeypatch.setattr("surveys.management.commands.import_survey.import_file", failing)
 
     code, _out, message = run("households", str(good_csv))
 
