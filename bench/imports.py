@@ -10,6 +10,12 @@ Run with `make bench`, or directly:
     .venv/bin/python bench/imports.py --xlsx       # and our import of the same rows as .xlsx
     .venv/bin/python bench/imports.py --ours-only --profile --members 20000   # quick iterations
 
+Our import is run for three cases, each in a fresh process whose peak RSS
+(VmHWM: Python, Django and the import) is the memory figure: the new import
+into empty tables, the same file again (every row unchanged), and a corrected
+file (every 10th row's name changed) over it; with --xlsx, the same three from
+the .xlsx file.
+
 The database is BENCH_DATABASE_URL, by default
 postgres://postgres@127.0.0.1:5432/desmigratif_import_bench; it is created
 with psql when missing and left in place (areas and 40 enrolled villages stay;
@@ -43,6 +49,7 @@ import cProfile
 import csv
 import gc
 import io
+import json
 import os
 import pstats
 import random
@@ -71,7 +78,8 @@ PLAIN_FULL_LIMIT_S = 600  # above this (estimated from the slice), extrapolate
 SEED = 2017
 TARGET_VS_PLAIN = 10  # ours at least 10x faster than the plain import
 TARGET_VS_COPY = 3  # ours within 3x of COPY
-TARGET_MEMORY_MB = 500
+TARGET_MEMORY_MB = 250  # peak RSS of the importing process, each case (issue 13)
+CORRECTED_EVERY = 10  # the corrected file changes the name on every 10th row
 PROFILE_LINES = 25
 
 # Migrant-sending provinces the villages are drawn from.
@@ -293,24 +301,30 @@ class Survey:
             member.departure_date = member.return_date - timedelta(days=rng.randint(180, 3 * 365))
         return member
 
-    def rows(self):
-        """The file's rows, as our export writes them (labels, full NIKs)."""
+    def rows(self, corrected=False):
+        """The file's rows, as our export writes them (labels, full NIKs); with
+        `corrected`, every CORRECTED_EVERY-th row's name is changed."""
         from surveys import household_format as hf
 
+        index = 0
         for _household, members in self.households():
             for member in members:
-                yield hf.member_to_row(member, full_ids=True)
+                row = hf.member_to_row(member, full_ids=True)
+                if corrected and index % CORRECTED_EVERY == 0:
+                    row["nama"] = f"{row['nama']} Purnomo"
+                index += 1
+                yield row
 
 
-def write_survey(survey, path):
+def write_survey(survey, path, corrected=False):
     from desmigratif.spreadsheets import write_csv, write_xlsx
     from surveys import household_format as hf
 
     if path.suffix == ".xlsx":
-        write_xlsx(survey.rows(), hf.COLUMNS, path, hf.SHEET_NAME)
+        write_xlsx(survey.rows(corrected), hf.COLUMNS, path, hf.SHEET_NAME)
     else:
         with open(path, "w", encoding="utf-8", newline="") as stream:
-            write_csv(survey.rows(), hf.COLUMNS, stream)
+            write_csv(survey.rows(corrected), hf.COLUMNS, stream)
 
 
 # --- Measuring ----------------------------------------------------------------------------
@@ -347,15 +361,6 @@ def table_counts():
     )
 
 
-def reset_peak_rss():
-    """Linux: start the process's peak RSS (VmHWM, ru_maxrss) again from the current RSS."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -388,17 +393,69 @@ def describe_report(report):
     return text
 
 
-def measure_ours(path, label):
-    empty_household_tables()
+def vm_hwm_mb():
+    """This process's peak RSS (VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return peak_rss_mb()
+
+
+def child_import(path, empty):
+    """In a fresh process (--child): one import of ours; prints its figures as JSON."""
+    from django.test.utils import override_settings
+
+    if empty:
+        empty_household_tables()
     before = rss_mb()
-    exact = reset_peak_rss()
-    report, seconds = run_ours(path)
-    peak = peak_rss_mb()
-    print(f"  ours {label}: {seconds:.1f} s; {describe_report(report)}")
+    with override_settings(DEBUG=False):
+        report, seconds = run_ours(Path(path))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "rows": report.total_rows,
+                "peak": vm_hwm_mb(),
+                "before": before,
+                "report": describe_report(report),
+            }
+        )
+    )
+
+
+@dataclass
+class Case:
+    label: str
+    timing: Timing
+    peak_mb: float
+    before_mb: float
+
+
+def measure_case(label, path, empty):
+    """Our import of `path` in a process of its own (tables emptied first when
+    `empty`): its time and that process's peak RSS."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
+    if empty:
+        command.append("--child-empty")
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+    if done.returncode:
+        sys.exit(f"bench/imports.py: the {label} import failed:\n{done.stderr}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  {label}: {figures['seconds']:.1f} s; {figures['report']}")
     print(f"    tables after: {table_counts()}")
-    peak_note = "since the import started" if exact else "whole process, clear_refs unavailable"
-    print(f"    peak RSS {peak:,.0f} MB ({peak_note}; {before:,.0f} MB before)")
-    return Timing(f"ours ({label})", report.total_rows, seconds), peak, before
+    print(f"    peak RSS {figures['peak']:,.0f} MB (the whole process; {figures['before']:,.0f} MB before)")
+    timing = Timing(f"ours, {label}", figures["rows"], figures["seconds"])
+    return Case(label, timing, figures["peak"], figures["before"])
+
+
+def measure_cases(files, suffix):
+    """New, re-import unchanged, 10% corrected re-import of the `suffix` files."""
+    plain, corrected = files
+    return [
+        measure_case(f"new ({suffix})", plain, empty=True),
+        measure_case(f"re-import unchanged ({suffix})", plain, empty=False),
+        measure_case(f"10% corrected re-import ({suffix})", corrected, empty=False),
+    ]
 
 
 def measure_ours_traced(path):
@@ -677,7 +734,7 @@ def measure_copy(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--xlsx", action="store_true", help="also time our import of the rows as .xlsx")
+    parser.add_argument("--xlsx", action="store_true", help="also the three imports of ours from .xlsx files")
     parser.add_argument("--profile", action="store_true", help="also cProfile one import of ours (top 25)")
     parser.add_argument("--members", type=int, default=N_MEMBERS, help="rows in the file (default 100,000)")
     parser.add_argument(
@@ -692,12 +749,17 @@ def main():
         help="measure the plain import on this many rows and extrapolate (default: all rows, "
         f"or {PLAIN_SLICE:,} extrapolated when all would take over {PLAIN_FULL_LIMIT_S} s)",
     )
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # one import in a process of its own
+    parser.add_argument("--child-empty", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     database = configure()
 
     import django
 
     django.setup()
+    if args.child:
+        child_import(args.child, args.child_empty)
+        return
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import override_settings
@@ -719,29 +781,30 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="desmigratif-import-bench-"))
     try:
         survey = Survey(codes, args.members)
-        paths = [folder / "pendataan-rumah-tangga.csv"]
-        if args.xlsx:
-            paths.append(folder / "pendataan-rumah-tangga.xlsx")
-        for path in paths:
-            started = time.perf_counter()
-            write_survey(survey, path)
-            print(
-                f"wrote {path.name}: {args.members:,} members, {path.stat().st_size / 2**20:.1f} MB "
-                f"in {time.perf_counter() - started:.1f} s"
-            )
-        csv_path = paths[0]
+        suffixes = [".csv", ".xlsx"] if args.xlsx else [".csv"]
+        files = {}  # suffix -> (the survey, the corrected survey)
+        for suffix in suffixes:
+            files[suffix] = (folder / f"pendataan-rumah-tangga{suffix}", folder / f"koreksi{suffix}")
+            for path, corrected in zip(files[suffix], (False, True), strict=True):
+                started = time.perf_counter()
+                write_survey(survey, path, corrected)
+                print(
+                    f"wrote {path.name}: {args.members:,} members, {path.stat().st_size / 2**20:.1f} MB "
+                    f"in {time.perf_counter() - started:.1f} s"
+                )
+        csv_path = files[".csv"][0]
 
+        print("\nour import (importer_for('households').run(read_rows(file), write=True)), one process each:")
+        cases = []
+        for suffix in suffixes:
+            cases += measure_cases(files[suffix], suffix)
         timings = []
         # DEBUG would keep every query's SQL in memory; production runs without it.
         with override_settings(DEBUG=False):
-            print("\nour import (importer_for('households').run(read_rows(file), write=True)):")
-            timing, peak_rss, rss_before = measure_ours(csv_path, ".csv")
-            timings.append(timing)
-            if args.xlsx:
-                timings.append(measure_ours(paths[1], ".xlsx")[0])
             if args.profile:
                 profile_ours(csv_path)
             if args.ours_only:
+                print_cases(cases, None, None)
                 return
             traced_peak = measure_ours_traced(csv_path)
 
@@ -760,14 +823,14 @@ def main():
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    ours = timings[0]
+    ours = cases[0].timing
     print(f"\nHousehold survey import, {args.members:,} members, PostgreSQL, same run:")
-    header = f"{'method':<28} {'rows':>9} {'seconds':>9} {'rows/s':>9}  note"
+    header = f"{'method':<40} {'rows':>9} {'seconds':>9} {'rows/s':>9}  note"
     print(header)
     print("-" * len(header))
-    for timing in timings:
+    for timing in [case.timing for case in cases] + timings:
         line = (
-            f"{timing.method:<28} {timing.rows:>9,} {timing.seconds:>9.2f} "
+            f"{timing.method:<40} {timing.rows:>9,} {timing.seconds:>9.2f} "
             f"{timing.rows / timing.seconds:>9,.0f}  {timing.note}"
         )
         print(line.rstrip())
@@ -779,11 +842,37 @@ def main():
         f"ours / COPY: {vs_copy:.1f}x ({ours.seconds / copy_statements:.1f}x against the COPY statements "
         f"alone); target <= {TARGET_VS_COPY}x"
     )
+    print(f"Python allocations at the peak of the new .csv import: {traced_peak:,.0f} MB (tracemalloc)")
+    print_cases(cases, copy, plain)
+
+
+def print_cases(cases, copy, plain):
+    """The three cases (per file type): time, ratios to COPY and to the plain
+    import of the same rows into empty tables, peak RSS against the target."""
     print(
-        f"peak memory of ours: {traced_peak:,.0f} MB Python allocations (tracemalloc peak), "
-        f"{peak_rss:,.0f} MB process RSS (ru_maxrss; {rss_before:,.0f} MB before the import); "
-        f"target < {TARGET_MEMORY_MB} MB"
+        f"\nEvery import of ours, {cases[0].timing.rows:,} rows "
+        "(each in a fresh process; peak RSS = that process's VmHWM, Python and Django included):"
     )
+    header = (
+        f"{'case':<36} {'seconds':>8} {'/ COPY':>7} {'plain /':>8} {'peak RSS':>9}  < {TARGET_MEMORY_MB} MB"
+    )
+    print(header)
+    print("-" * len(header))
+    for case in cases:
+        seconds = case.timing.seconds
+        vs_copy = f"{seconds / copy.seconds:.1f}x" if copy else "-"
+        vs_plain = f"{plain.seconds / seconds:.1f}x" if plain else "-"
+        verdict = "PASS" if case.peak_mb < TARGET_MEMORY_MB else "FAIL"
+        print(
+            f"{case.label:<36} {seconds:>8.1f} {vs_copy:>7} {vs_plain:>8} {case.peak_mb:>6,.0f} MB  {verdict}"
+        )
+    if copy:
+        note = " (extrapolated from a slice)" if plain.note else ""
+        print(
+            "Ratios are against the new import of the same rows into empty tables: COPY "
+            f"{copy.seconds:.1f} s (no history written), plain django-import-export "
+            f"{plain.seconds:.0f} s{note}; neither was run as a re-import."
+        )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from coordination.models import (
 )
 from coordination.selectors import priority_choices
 from desmigratif.templatetags.money import format_rupiah
+from desmigratif.widgets import SearchableSelectMultiple
 from pillars.models import Pillar
 from villages.filters import normalise_area_code
 from villages.forms import DateInput
@@ -139,14 +140,14 @@ class MOUForm(forms.ModelForm):
             "signed_on": DateInput(),
             "valid_until": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "parties": forms.SelectMultiple(attrs={"size": 8}),
+            "parties": SearchableSelectMultiple(),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parties"].queryset = Agency.objects.order_by("short_name")
         self.fields["parties"].label_from_instance = lambda agency: f"{agency.short_name} · {agency.name}"
-        self.fields["parties"].help_text = _("At least two. Hold Ctrl (Cmd on a Mac) to choose several.")
+        self.fields["parties"].help_text = _("Choose at least two.")
         limit = _("The signed MOU as a PDF file, at most %(limit)s MB.") % {"limit": MOU_DOCUMENT_MAX_MB}
         if self.instance.pk and self.instance.document:
             self.fields["document"].help_text = format_html(
@@ -322,8 +323,8 @@ class ProgrammeForm(forms.ModelForm):
             "end_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "strategy": forms.Textarea(attrs={"rows": 2}),
-            "villages": forms.SelectMultiple(attrs={"size": 10}),
-            "partners": forms.SelectMultiple(attrs={"size": 6}),
+            "villages": SearchableSelectMultiple(attrs={"size": 10}),
+            "partners": SearchableSelectMultiple(attrs={"size": 6}),
         }
         field_classes = {"villages": VillageMultipleChoiceField}
 
@@ -337,11 +338,7 @@ class ProgrammeForm(forms.ModelForm):
         self.fields["villages"].queryset = Village.objects.select_related("area__parent__parent").order_by(
             "area__name"
         )
-        several = _("Hold Ctrl (Cmd on a Mac) to choose several.")
-        self.fields["villages"].help_text = several
-        self.fields["partners"].help_text = _("Other agencies it works with (integrative). %(hint)s") % {
-            "hint": several
-        }
+        self.fields["partners"].help_text = _("Other agencies it works with (integrative).")
         self.helper = _helper(
             Row(Column("name", css_class="col-md-8"), Column("agency", css_class="col-md-4")),
             Row(

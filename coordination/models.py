@@ -314,7 +314,7 @@ class MOU(models.Model):
             raise ValidationError(
                 {
                     "valid_until": _("An MOU cannot end before it was signed (%(date)s).")
-                    % {"date": date_format(self.signed_on, "SHORT_DATE_FORMAT")}
+                    % {"date": date_format(self.signed_on)}
                 }
             )
         if not self.pillars:
@@ -443,7 +443,7 @@ class Realisation(models.Model):
                 ) % {"number": mou.number, "reach": ", ".join(a.name for a in mou.reach.all())}
             if self.status_date and self.status_date < mou.signed_on and "status_date" not in errors:
                 errors["status_date"] = _("The date cannot be before the MOU was signed (%(date)s).") % {
-                    "date": date_format(mou.signed_on, "SHORT_DATE_FORMAT")
+                    "date": date_format(mou.signed_on)
                 }
         if errors:
             raise ValidationError(errors)
@@ -536,7 +536,7 @@ class Programme(models.Model):
             raise ValidationError(
                 {
                     "end_date": _("A programme cannot end before it starts (%(date)s).")
-                    % {"date": date_format(self.start_date, "SHORT_DATE_FORMAT")}
+                    % {"date": date_format(self.start_date)}
                 }
             )
 

@@ -27,6 +27,7 @@ from desmigratif.db_router import replica_ok
 from desmigratif.export_views import export_or_offer
 from desmigratif.exports import ExportSource
 from desmigratif.models import ExportJob
+from desmigratif.numbers import formatter
 from desmigratif.paging import paginate
 from pillars.models import Pillar, Problem
 from reports.selectors import officer_report_tasks
@@ -79,9 +80,24 @@ ORDERS = {
 OVERVIEW_PAGE_SIZE = 50
 MAP_PAGE_SIZE = 50
 
+# What a phone shows instead of the long headings (which screen readers still read).
+SHORT_HEADINGS = {
+    "overall": gettext_lazy("Score"),
+    "p1": "I",
+    "p2": "II",
+    "p3": "III",
+    "p4": "IV",
+}
+
 COLUMNS = [
-    # (sort key or None, heading)
+    # (sort key or None, heading). The village and its scores come first: on a
+    # phone the table scrolls sideways and what fits is what matters most.
     ("name", gettext_lazy("Village")),
+    ("overall", gettext_lazy("Overall")),
+    ("p1", gettext_lazy("Pillar I")),
+    ("p2", gettext_lazy("Pillar II")),
+    ("p3", gettext_lazy("Pillar III")),
+    ("p4", gettext_lazy("Pillar IV")),
     ("regency", gettext_lazy("Regency / province")),
     ("cohort", gettext_lazy("Cohort")),
     (None, gettext_lazy("Status")),
@@ -91,11 +107,6 @@ COLUMNS = [
     ("coverage", gettext_lazy("Registration coverage")),
     ("businesses", gettext_lazy("Businesses")),
     ("problems", gettext_lazy("Open problems")),
-    ("p1", gettext_lazy("Pillar I")),
-    ("p2", gettext_lazy("Pillar II")),
-    ("p3", gettext_lazy("Pillar III")),
-    ("p4", gettext_lazy("Pillar IV")),
-    ("overall", gettext_lazy("Overall")),
 ]
 
 
@@ -114,6 +125,8 @@ def village_dashboard(request, code):
             "village": village,
             "area_path": village.area.path(),
             "data": data,
+            # The figures keep their ISO date (the API and exports read it); the page shows a date.
+            "as_of": datetime.date.fromisoformat(data["as_of"]),
             "progress_rows": progress_rows,
             "open_problems": open_problems,
             # What the village's officer must do about reports (none for other roles).
@@ -153,21 +166,21 @@ def _for_display(rows):
     """What each table row shows beyond the figures, worked out once here:
     template filters on 500 rows x 15 cells cost more than the queries."""
     prefix = reverse("dashboards:village", kwargs={"code": "CODE"})
+    fmt = formatter()
     for row in rows:
         row["url"] = prefix.replace("CODE", row["code"])
-        # Plain strings: Django localises every number it renders, slowly.
-        coverage = row["registration_coverage"]
+        # Strings made here: Django localises every number it renders, slowly.
         row["cells"] = [
-            str(row["households"]),
-            str(row["pmi"]),
-            str(row["returnees"]),
-            "—" if coverage is None else f"{coverage}%",
-            str(row["businesses"]),
-            str(row["problems_open"]),
+            fmt.number(row["households"]),
+            fmt.number(row["pmi"]),
+            fmt.number(row["returnees"]),
+            fmt.percent(row["registration_coverage"]),
+            fmt.number(row["businesses"]),
+            fmt.number(row["problems_open"]),
         ]
         row["scores"] = [
             (str(row["progress"][key]), progress_band(row["progress"][key]))
-            for key in ("1", "2", "3", "4", "overall")
+            for key in ("overall", "1", "2", "3", "4")
         ]
     return rows
 
@@ -226,6 +239,7 @@ def overview(request):
         headers.append(
             {
                 "label": label,
+                "short": SHORT_HEADINGS.get(key, ""),
                 "url": f"?{query.urlencode()}",
                 "current": current,
                 "aria_sort": ("descending" if sort.startswith("-") else "ascending") if current else "",

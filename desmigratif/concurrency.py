@@ -85,7 +85,7 @@ def display_value(form, name):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime.date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return formats.date_format(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(formats.localize(value))

@@ -66,6 +66,10 @@ class ChosenLanguageMiddleware:
         return response
 
 
+def _asks_for_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
 class SessionLimitsMiddleware:
     """Ends a signed-in session after SESSION_IDLE_TIMEOUT without a request or
     SESSION_MAX_AGE after sign-in, whichever comes first: shared computers in
@@ -84,6 +88,10 @@ class SessionLimitsMiddleware:
             max_age = settings.SESSION_MAX_AGE.total_seconds()
             if now - last_seen > idle or now - started > max_age:
                 logout(request)
+                if _asks_for_json(request):
+                    # A script (the offline sync) gets its own JSON answer for a
+                    # signed-out user from the view, not a login page it cannot read.
+                    return self.get_response(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
             # Every request counts as activity, to the second: a coarser
@@ -107,6 +115,8 @@ class PasswordChangeRequiredMiddleware:
         "set_language",
         "second_factor_verify",
         "second_factor_setup",
+        "favicon",
+        "web_app_manifest",
     )
 
     def __init__(self, get_response):

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "villages",
     # Survey imports: after villages, which it depends on (never the other way).
     "surveys",
+    # Offline entry on officers' phones: the sync endpoint (after villages, which it writes through).
+    "offline",
     "pillars",
     "coordination",
     # The pages that combine all three apps: they read, never write records.
@@ -201,7 +203,9 @@ else:
 # Sessions stay in the database (not cached_db): a sign-out while Redis is
 # down could not delete the cached copy, which would come back with Redis
 # (README, "Shared state on Redis").
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# desmigratif/sessions.py is Django's database backend with a cheaper save:
+# every signed-in request writes its session (the exact idle timeout).
+SESSION_ENGINE = "desmigratif.sessions"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "desmigratif.User"
@@ -301,6 +305,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
+# One date and number style per language (desmigratif/formats/<lang>/formats.py):
+# "2 Des 2026", "2 Des 2026 14.05", "100,0%". Numbers are not grouped by default
+# (USE_THOUSAND_SEPARATOR stays off): years, ids and page numbers are printed
+# into links and text all over the templates and must never read "2.026";
+# counts and amounts are grouped on purpose (desmigratif/templatetags/numbers.py).
+FORMAT_MODULE_PATH = ["desmigratif.formats"]
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -430,6 +440,10 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50)
 IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 150)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 150_000)
 IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 4_000_000)
+# The admin's import (surveys/admin.py) checks and writes within the request:
+# files of up to this many rows (about a second of checking); larger ones go
+# to the import page, a background job.
+IMPORT_ADMIN_MAX_ROWS = env_int("IMPORT_ADMIN_MAX_ROWS", 5_000)
 # A running import whose worker has not been heard of for this long has died
 # (the worker beats every sixth of it): it is marked failed, never re-run.
 IMPORT_WORKER_TIMEOUT_SECONDS = env_int("IMPORT_WORKER_TIMEOUT_SECONDS", 180)

@@ -24,6 +24,7 @@ import copy
 import csv
 import datetime
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -38,6 +39,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The first characters quote_text may act on (see _needs_quote).
@@ -65,6 +67,19 @@ CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 
 CSV_CHUNK_ROWS = 500
 ZIP_MAGIC = b"PK\x03\x04"
+UTF8_BOM = codecs.BOM_UTF8
+# Excel's plain "CSV (Comma delimited)" on Windows writes the ANSI code page,
+# Windows-1252 in Indonesia; a file that is not valid UTF-8 is read as that.
+CSV_FALLBACK_ENCODING = "cp1252"
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", CSV_FALLBACK_ENCODING: "Windows-1252"}
+# Control characters no spreadsheet program writes in Windows-1252 text: a
+# file that is not UTF-8 and holds them is some other kind of file.
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+# Cell types of a formula's saved result that may be an empty text.
+SAVED_TEXT_TYPES = frozenset(["str", "s", "inlineStr"])
+# The header row may have title rows above it: the first rows with data that
+# are searched for the required column names.
+HEADER_SEARCH_ROWS = 10
 
 # OOXML strings escape characters XML cannot hold as _xHHHH_ (ST_Xstring);
 # a literal "_xHHHH_" in the text is itself escaped as "_x005F_xHHHH_".
@@ -238,18 +253,32 @@ class SheetRows:
     ``columns`` are the normalised header names in file order, so the caller
     can report unknown ones; a value in a column without a header comes under
     the column letter ("H"). Row numbers are those the user sees in the
-    spreadsheet: the header is row 1. Empty cells are None; fully empty rows
-    are skipped."""
+    spreadsheet; ``header_row`` is the header's (1 unless title rows are
+    above it) and the data rows are those below it. Empty cells are None;
+    fully empty rows are skipped.
 
-    def __init__(self, columns, rows):
+    What was read, for the user: ``sheet_name`` (a workbook's sheet) and
+    ``encoding`` (a CSV's, as ENCODING_NAMES spells it). ``header_hint`` is a
+    message when the required columns were asked for and no row searched
+    has them all (the header row is then the closest one)."""
+
+    def __init__(self, columns, rows, *, header_row=1, sheet_name=None, encoding=None, header_hint=None):
         self.columns = columns
         self._rows = rows
+        self.header_row = header_row
+        self.sheet_name = sheet_name
+        self.encoding = encoding
+        self.header_hint = header_hint
 
     def __iter__(self):
         return self._rows
 
     def __next__(self):
         return next(self._rows)
+
+    def read_from(self):
+        """What was read, as the import's report keeps it."""
+        return {"sheet": self.sheet_name, "header_row": self.header_row, "encoding": self.encoding}
 
 
 def _source(uploaded_file_or_path):
@@ -298,16 +327,58 @@ def _row_dict(names, values, clean):
     return row
 
 
-def read_rows(uploaded_file_or_path, filename=None) -> SheetRows:
+def _header_search(candidates, required):
+    """Which of ``candidates`` (the first rows with data, as values) is the
+    header: the first with every required column name, else the one with
+    most of them. (index, whether it has them all, how many it has)."""
+    if not required:
+        return 0, True, 0
+    best, best_count = 0, -1
+    for index, values in enumerate(candidates):
+        names = (normalise_header(value) for value in values if not _is_empty(value))
+        count = len(required.intersection(names))
+        if count == len(required):
+            return index, True, count
+        if count > best_count:
+            best, best_count = index, count
+    return best, False, best_count
+
+
+def _header_not_found(required, sheets=None):
+    params = {"rows": HEADER_SEARCH_ROWS, "required": ", ".join(sorted(required))}
+    if sheets is None:
+        return (
+            _(
+                "No row among the first %(rows)s rows of the file has all the required columns "
+                "(%(required)s). The header row (the column names of the template) must be one of them."
+            )
+            % params
+        )
+    return _(
+        "No row among the first %(rows)s rows of the sheets looked at (%(sheets)s) has all the "
+        "required columns (%(required)s). The header row (the column names of the template) must "
+        "be one of them."
+    ) % {**params, "sheets": ", ".join(f"“{name}”" for name in sheets)}
+
+
+def read_rows(uploaded_file_or_path, filename=None, *, required=(), sheet_name=None) -> SheetRows:
     """Read an uploaded .csv or .xlsx; see SheetRows. The file's name (or
     ``filename``) decides the format. An unreadable file raises ValidationError
-    with a message the user can act on."""
+    with a message the user can act on.
+
+    ``required`` (normalised column names) lets the header row sit below
+    title rows: it is the first of the first HEADER_SEARCH_ROWS rows with
+    data that has all of them. In a workbook, the sheet titled like
+    ``sheet_name`` is read, else the first sheet with such a header row.
+    Without ``required``, the header is the first row with data of the
+    first sheet."""
     name = filename or getattr(uploaded_file_or_path, "name", None) or str(uploaded_file_or_path)
     extension = Path(str(name)).suffix.lower()
+    required = frozenset(required)
     if extension == ".csv":
-        return _read_csv(_source(uploaded_file_or_path))
+        return _read_csv(_source(uploaded_file_or_path), required)
     if extension == ".xlsx":
-        return _read_xlsx(_source(uploaded_file_or_path))
+        return _read_xlsx(_source(uploaded_file_or_path), required, sheet_name)
     if extension in (".xls", ".ods", ".xlsm"):
         raise ValidationError(
             _("This spreadsheet type cannot be read. In Excel choose Save As, Excel Workbook (.xlsx)."),
@@ -327,6 +398,49 @@ def _binary_lines(source):
         yield from source
 
 
+def _binary_chunks(source):
+    if isinstance(source, Path):
+        with open(source, "rb") as handle:
+            yield from iter(lambda: handle.read(INFLATE_CHUNK), b"")
+    else:
+        source.seek(0)
+        try:
+            yield from iter(lambda: source.read(INFLATE_CHUNK), b"")
+        finally:
+            source.seek(0)
+
+
+def csv_encoding(chunks):
+    """The encoding of a CSV file: "utf-8-sig" (UTF-8 with a byte order
+    mark), "utf-8", or Windows-1252 (CSV_FALLBACK_ENCODING) when it is not
+    valid UTF-8. ``chunks()`` gives the file's bytes in chunks, afresh on
+    each call. A file that is neither, or that holds control characters no
+    text file has, raises ValidationError."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    bom = None
+    try:
+        for chunk in chunks():
+            if bom is None:
+                bom = chunk.startswith(UTF8_BOM)
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        if bom:
+            raise _not_text() from None
+    else:
+        return "utf-8-sig" if bom else "utf-8"
+    # Windows-1252 leaves five bytes undefined; Python's codec refuses them.
+    decoder = codecs.getincrementaldecoder(CSV_FALLBACK_ENCODING)()
+    try:
+        for chunk in chunks():
+            if BINARY_BYTES.search(chunk):
+                raise _not_text()
+            decoder.decode(chunk)
+    except UnicodeDecodeError:
+        raise _not_text() from None
+    return CSV_FALLBACK_ENCODING
+
+
 def _csv_clean(value):
     if value == "":
         return None
@@ -340,11 +454,12 @@ def _sniff_delimiter(header_line):
     return ";" if counts[";"] > counts[","] else ","
 
 
-def _not_utf8():
+def _not_text():
     return ValidationError(
         _(
-            "The CSV file is not UTF-8 text. In Excel choose Save As, CSV UTF-8 "
-            "(Comma delimited) (*.csv), or upload the workbook (.xlsx) instead."
+            "The CSV file is not text in UTF-8 or Windows-1252 (perhaps it is another kind of file "
+            "renamed .csv). In Excel choose Save As, CSV UTF-8 (Comma delimited) (*.csv), or upload "
+            "the workbook (.xlsx) instead."
         ),
         code="encoding",
     )
@@ -358,64 +473,104 @@ def _broken_csv(error):
     )
 
 
-def _read_csv(source):
-    lines = _binary_lines(source)
-    first = next(lines, b"")
-    if first.startswith(ZIP_MAGIC):
+def _csv_records(lines, delimiter, limit):
+    """The first records of ``lines`` with their row numbers, up to ``limit``
+    records with data; a record cut off at the end of the lines is dropped."""
+    found = []
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        for row_number, values in enumerate(reader, start=1):
+            if not all(_is_empty(value) for value in values):
+                found.append((row_number, values))
+                if len(found) == limit:
+                    break
+    except csv.Error:
+        pass
+    return found
+
+
+def _csv_header(head, first_line, required):
+    """The delimiter and the header record (row number, values) among the
+    first lines ``head``, and whether it has every required column."""
+    sniffed = _sniff_delimiter(first_line.rstrip("\r\n"))
+    best = None
+    # The sniffed delimiter first: on a tie it wins.
+    for delimiter in (sniffed, ";" if sniffed == "," else ","):
+        records = _csv_records(head, delimiter, HEADER_SEARCH_ROWS)
+        if not records:
+            continue
+        index, found, count = _header_search([values for _number, values in records], required)
+        if found:
+            return delimiter, records[index], True, count
+        if best is None or count > best[3]:
+            best = (delimiter, records[index], False, count)
+    return best
+
+
+def _read_csv(source, required=frozenset()):
+    if next(_binary_chunks(source), b"").startswith(ZIP_MAGIC):
         raise ValidationError(
             _("This file is an Excel workbook, not a CSV file: upload it with the .xlsx extension."),
             code="workbook_as_csv",
         )
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    encoding = csv_encoding(lambda: _binary_chunks(source))
+    lines = _binary_lines(source)
+    first = next(lines, b"")
+    decoder = codecs.getincrementaldecoder(encoding)()
 
     def decoded():
-        try:
-            yield decoder.decode(first)
-            for line in lines:
-                yield decoder.decode(line)
-            if tail := decoder.decode(b"", final=True):
-                yield tail
-        except UnicodeDecodeError:
-            raise _not_utf8() from None
+        yield decoder.decode(first)
+        for line in lines:
+            yield decoder.decode(line)
+        if tail := decoder.decode(b"", final=True):
+            yield tail
 
     text_lines = decoded()
-    # Skip blank lines before the header; the header's record number stays right.
-    header_line = ""
-    skipped = 0
+    # The first lines, enough for HEADER_SEARCH_ROWS records with data; the
+    # header is looked for in them, and they are read again with the rest.
+    head, with_data = [], 0
     for line in text_lines:
+        head.append(line)
         if line.strip():
-            header_line = line
-            break
-        skipped += 1
-    if not header_line:
+            with_data += 1
+            if with_data == HEADER_SEARCH_ROWS + 1:
+                break
+    first_line = next((line for line in head if line.strip()), "")
+    if not first_line:
         raise ValidationError(_("The file is empty."), code="empty")
-    delimiter = _sniff_delimiter(header_line.rstrip("\r\n"))
-
-    def records():
-        yield header_line
-        yield from text_lines
-
-    reader = csv.reader(records(), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except csv.Error as error:
-        raise _broken_csv(error) from None
+    found_header = _csv_header(head, first_line, required)
+    if found_header is None:
+        raise ValidationError(_("The file is empty."), code="empty")
+    delimiter, (header_row, header), found, count = found_header
     names = _header_names(header)
+    columns = [name for name in names if name]
+    hint = None
+    if not found:
+        hint = _header_not_found(required)
+        if not count:
+            # No column name at all: a title row, not a header with unknown columns.
+            columns = []
+
+    reader = csv.reader(itertools.chain(head, text_lines), delimiter=delimiter)
 
     def rows():
-        row_number = 1 + skipped
         limit = RowLimit()
         try:
-            for values in reader:
-                row_number += 1
-                if all(_is_empty(value) for value in values):
+            for row_number, values in enumerate(reader, start=1):
+                if row_number <= header_row or all(_is_empty(value) for value in values):
                     continue
                 limit.count(values)
                 yield row_number, _row_dict(names, values, _csv_clean)
         except csv.Error as error:
             raise _broken_csv(error) from None
 
-    return SheetRows([name for name in names if name], rows())
+    return SheetRows(
+        columns,
+        rows(),
+        header_row=header_row,
+        encoding=ENCODING_NAMES[encoding],
+        header_hint=hint,
+    )
 
 
 # XLSX
@@ -594,22 +749,112 @@ def _xlsx_clean(value):
     return value
 
 
-def _xlsx_header(workbook):
-    """The rows iterator, the header's row number and the header names."""
-    if not workbook.worksheets:
+class _ValueParser(WorkSheetParser):
+    """openpyxl's worksheet parser with data_only (a formula cell gives the
+    value the spreadsheet program saved with it), noting the first formula
+    cell of each row that has no saved value: programs other than Excel and
+    LibreOffice (openpyxl itself) write formulas without one, and such a
+    cell must not pass for an empty one."""
+
+    uncached = None
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        # Only empty values are looked at again: no cost for the others.
+        if cell["value"] is None and self.uncached is None and element.find(FORMULA_TAG) is not None:
+            saved = element.find(VALUE_TAG)
+            # A formula whose result is an empty text is saved as such (t="str"
+            # and an empty <v>); openpyxl writes an empty <v/> of no type.
+            if saved is None or element.get("t", "n") not in SAVED_TEXT_TYPES:
+                self.uncached = f"{get_column_letter(cell['column'])}{cell['row']}"
+        return cell
+
+
+def _sheet_values(sheet):
+    """(row number, values, the first cell with a formula and no saved value
+    or None) for each row of a read-only worksheet that has cells. The rows
+    are numbered as the file says, whatever size the sheet declares (some
+    programs write a wrong one)."""
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = _ValueParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for row_number, cells in parser.parse():
+            if not cells:
+                continue
+            values = [None] * cells[-1]["column"]
+            for cell in cells:
+                column = cell["column"] - 1
+                if column >= len(values):  # cells out of order
+                    values.extend([None] * (column + 1 - len(values)))
+                values[column] = cell["value"]
+            yield row_number, values, parser.uncached
+            parser.uncached = None
+
+
+def _formula_without_value(cell, sheet_name):
+    return ValidationError(
+        _(
+            "Cell %(cell)s of the sheet “%(sheet)s” holds a formula with no saved value: open the file "
+            "in Excel or LibreOffice and save it again, or type the value."
+        ),
+        code="formula_without_value",
+        params={"cell": cell, "sheet": sheet_name},
+    )
+
+
+def _first_rows(values):
+    """The first HEADER_SEARCH_ROWS rows with data of _sheet_values."""
+    found = []
+    for row in values:
+        # A formula without a saved value is not an empty row.
+        if row[2] or not all(_is_empty(value) for value in row[1]):
+            found.append(row)
+            if len(found) == HEADER_SEARCH_ROWS:
+                break
+    return found
+
+
+def _xlsx_header(workbook, required, sheet_name):
+    """The sheet to read, the rows of it still to come (_sheet_values), its
+    first rows with data, the index of the header among them, and a hint
+    when no sheet has a header row with every required column."""
+    sheets = list(workbook.worksheets)
+    if not sheets:
         raise _not_a_workbook()
-    sheet = workbook.worksheets[0]
-    # Read-only mode trusts the size the file declares and would silently drop
-    # the rows beyond it; some programs write a wrong one.
-    sheet.reset_dimensions()
-    cells = sheet.iter_rows(values_only=True)
-    for row_number, values in enumerate(cells, start=1):
-        if not all(_is_empty(value) for value in values):
-            return cells, row_number, _header_names([_xlsx_clean(value) for value in values])
-    raise ValidationError(_("The file is empty."), code="empty")
+    wanted = normalise_header(sheet_name) if sheet_name else None
+    # The sheet named like the template first, then the others in order.
+    sheets.sort(key=lambda sheet: normalise_header(sheet.title) != wanted)
+    fallback = None
+    for sheet in sheets:
+        values = _sheet_values(sheet)
+        first = _first_rows(values)
+        if not first:
+            values.close()
+            continue
+        index, found, count = _header_search([row[1] for row in first], required)
+        if found:
+            return sheet, values, first, index, None, count
+        values.close()
+        if fallback is None:
+            fallback = sheet
+        if not required:
+            break
+    if fallback is None:
+        raise ValidationError(_("The file is empty."), code="empty")
+    values = _sheet_values(fallback)
+    first = _first_rows(values)
+    index, _found, count = _header_search([row[1] for row in first], required)
+    return fallback, values, first, index, _header_not_found(required, [s.title for s in sheets]), count
 
 
-def _read_xlsx(source):
+def _read_xlsx(source, required=frozenset(), sheet_name=None):
     check_xlsx_archive(source)
     try:
         # data_only: a formula cell gives the value Excel last showed, not the
@@ -618,25 +863,36 @@ def _read_xlsx(source):
     except XLSX_BROKEN_ERRORS:
         raise _not_a_workbook() from None
     try:
-        cells, header_row, names = _xlsx_header(workbook)
+        sheet, values, first, index, hint, count = _xlsx_header(workbook, required, sheet_name)
+        header_row, header, uncached = first[index]
+        if uncached:
+            raise _formula_without_value(uncached, sheet.title)
+        names = _header_names([_xlsx_clean(value) for value in header])
     except XLSX_BROKEN_ERRORS:
         workbook.close()
         raise _not_a_workbook() from None
     except ValidationError:
         workbook.close()
         raise
+    columns = [name for name in names if name]
+    if hint and not count:
+        # No column name at all: a title row, not a header with unknown columns.
+        columns = []
 
     def rows():
         limit = RowLimit()
         try:
-            for row_number, values in enumerate(cells, start=header_row + 1):
-                if all(_is_empty(value) for value in values):
+            for row_number, row, uncached in itertools.chain(first[index + 1 :], values):
+                if uncached:
+                    raise _formula_without_value(uncached, sheet.title)
+                if all(_is_empty(value) for value in row):
                     continue
-                limit.count(values)
-                yield row_number, _row_dict(names, values, _xlsx_clean)
+                limit.count(row)
+                yield row_number, _row_dict(names, row, _xlsx_clean)
         except XLSX_BROKEN_ERRORS:
             raise _not_a_workbook() from None
         finally:
+            values.close()
             workbook.close()
 
-    return SheetRows([name for name in names if name], rows())
+    return SheetRows(columns, rows(), header_row=header_row, sheet_name=sheet.title, header_hint=hint)

@@ -91,8 +91,18 @@ def mark_verified(request, device):
 
 
 # Pages a user may open while the second step is owed: the step's own pages,
-# signing out, changing the language, static files and the health probes.
-ALLOWED_PREFIXES = ("/akun/dua-langkah/", "/keluar/", "/i18n/", "/static/", "/healthz", "/readyz")
+# signing out, changing the language, static files, the icons and web app
+# manifest the browser fetches by itself, and the health probes.
+ALLOWED_PREFIXES = (
+    "/akun/dua-langkah/",
+    "/keluar/",
+    "/i18n/",
+    "/static/",
+    "/favicon.ico",
+    "/manifest.webmanifest",
+    "/healthz",
+    "/readyz",
+)
 
 
 class SecondFactorMiddleware:

@@ -11,6 +11,9 @@ urlpatterns = [
     # Load balancers and monitoring (no sign-in; exempt from the HTTPS redirect in settings).
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Browsers ask for these by themselves, signed in or not.
+    path("manifest.webmanifest", views.web_app_manifest, name="web_app_manifest"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "masuk/",
         auth_views.LoginView.as_view(
@@ -52,6 +55,7 @@ urlpatterns = [
     path("ekspor/<int:pk>/unduh/", export_views.export_download_view, name="export_download"),
     path("desa/", include("surveys.urls")),
     path("desa/", include("villages.urls")),
+    path("desa/", include("offline.urls")),
     path("pilar/", include("pillars.urls")),
     path("koordinasi/", include("coordination.urls")),
     path("dasbor/", include("dashboards.urls")),

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from desmigratif.widgets import SearchableSelectMultiple
 from pillars.models import (
     NOT_NEGATIVE,
     Business,
@@ -93,20 +94,17 @@ class VillageMemberField(forms.ModelChoiceField):
 
 
 class VillageMembersField(forms.ModelMultipleChoiceField):
-    """The village's members in a plain multiple select: one option per
-    person, no script, light enough for a village connection."""
+    """The village's members in a multiple select: one option per person,
+    light enough for a village connection; site.js makes it searchable."""
 
     default_error_messages = {"invalid_choice": NOT_IN_VILLAGE}
-    widget = forms.SelectMultiple(attrs={"size": 8})
+    widget = SearchableSelectMultiple
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            _(
-                "Only this village's household registry is listed. Hold Ctrl (Cmd on a Mac) "
-                "to choose several."
-            ),
+            _("Only this village's household registry is listed; choose everyone who took part."),
         )
         super().__init__(queryset=None, **kwargs)
 

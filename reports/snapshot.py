@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from desmigratif.numbers import format_percent
 from pillars.models import LearningHouseStatus, LegalStatus, Pillar
 from villages.countries import country_name
 from villages.models import Village
@@ -75,7 +76,7 @@ LABELS = {
     "officers_trained": gettext_lazy("Officers trained"),
     "migrants": gettext_lazy("CPMI, PMI and returnees"),
     "migrants_complete": gettext_lazy("Of them with a complete record"),
-    "registration_coverage": gettext_lazy("Registration coverage (%)"),
+    "registration_coverage": gettext_lazy("Registration coverage"),
     "activities_this_year": gettext_lazy("Service activities this year"),
     "activities_by_kind": gettext_lazy("Service activities this year by kind"),
     "participants_this_year": gettext_lazy("Participants this year"),
@@ -173,6 +174,9 @@ def _country(value):
     return country_name(code) if code else _translated(value)
 
 
+# Shares of 100, written "100,0%" like everywhere else.
+PERCENTS = {"registration_coverage"}
+
 # Machine values repeated by a labelled twin, or not worth printing.
 SKIP = {"code", "status", "learning_house", "learning_house_status", "latitude", "longitude"}
 SKIP_IN = {("pillars", "stage_counts"), ("problems", "open_by_pillar")}
@@ -235,6 +239,9 @@ def _section(section_key, title, data) -> Section:
         if key in CODED:
             section.rows.append((label(key), display(_coded(key, data))))
             continue
+        if key in PERCENTS:
+            section.rows.append((label(key), format_percent(value)))
+            continue
         if isinstance(value, list) and value and all(isinstance(v, list | dict) for v in value):
             section.tables.append(_table(section_key, key, value))
         else:
@@ -252,7 +259,7 @@ def _pillar_title(key) -> str:
 def _day(value):
     """The snapshot's ISO date as the report page writes dates."""
     try:
-        return date_format(datetime.date.fromisoformat(value), "d/m/Y")
+        return date_format(datetime.date.fromisoformat(value))
     except (TypeError, ValueError):
         return display(value)
 

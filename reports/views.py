@@ -67,7 +67,7 @@ def _conflict_message(request, pk):
             % {
                 "action": last.get_action_display(),
                 "actor": last.actor.get_full_name() or last.actor.get_username(),
-                "when": date_format(timezone.localtime(last.at), "SHORT_DATETIME_FORMAT"),
+                "when": date_format(timezone.localtime(last.at), "DATETIME_FORMAT"),
             }
         )
     return report, conflict_message(_("This report"), details)

@@ -22,6 +22,7 @@ from villages.identity import clean_kk, clean_nik, mask_id_number
 from villages.models import Household, Member
 
 __all__ = [
+    "BUSINESS_LABELS",
     "CHANNEL_LABELS",
     "COLUMNS",
     "COLUMN_OF_FIELD",
@@ -29,6 +30,7 @@ __all__ = [
     "HOUSEHOLD_FIELDS",
     "MEMBER_FIELDS",
     "RELATION_LABELS",
+    "SCHOOLING_LABELS",
     "SECTOR_LABELS",
     "SEX_LABELS",
     "SHEET_NAME",
@@ -66,6 +68,10 @@ COLUMNS = (
     "tanggal_berangkat",
     "tanggal_kembali",
     "jalur",
+    "usaha",
+    "minat_pelatihan",
+    "sekolah",
+    "pengasuh",
 )
 
 # Model field (or "village_code") -> spreadsheet column. The import pipeline
@@ -91,6 +97,10 @@ COLUMN_OF_FIELD = {
     "departure_date": "tanggal_berangkat",
     "return_date": "tanggal_kembali",
     "channel": "jalur",
+    "business_status": "usaha",
+    "training_wishes": "minat_pelatihan",
+    "schooling": "sekolah",
+    "caregiver": "pengasuh",
 }
 HOUSEHOLD_FIELDS = ("village_code", "no_kk", "dusun", "rt", "rw", "address")
 MEMBER_FIELDS = (
@@ -108,6 +118,10 @@ MEMBER_FIELDS = (
     "departure_date",
     "return_date",
     "channel",
+    "business_status",
+    "training_wishes",
+    "schooling",
+    "caregiver",
 )
 _FIELD_OF_COLUMN = {column: field for field, column in COLUMN_OF_FIELD.items()}
 REQUIRED_COLUMNS = (
@@ -159,6 +173,17 @@ SECTOR_LABELS = {Member.Sector.FORMAL: "Formal", Member.Sector.INFORMAL: "Inform
 CHANNEL_LABELS = {
     Member.Channel.PROCEDURAL: "Prosedural",
     Member.Channel.NON_PROCEDURAL: "Non-prosedural",
+}
+BUSINESS_LABELS = {
+    Member.Business.HAS: "Punya usaha",
+    Member.Business.WANTS: "Ingin memulai",
+    Member.Business.NO: "Tidak berminat",
+}
+SCHOOLING_LABELS = {
+    Member.Schooling.NOT_YET: "Belum sekolah",
+    Member.Schooling.IN_SCHOOL: "Masih sekolah",
+    Member.Schooling.DROPPED_OUT: "Putus sekolah",
+    Member.Schooling.FINISHED: "Tamat",
 }
 
 
@@ -228,6 +253,26 @@ read_status = LabelReader(
 )
 read_sector = LabelReader(SECTOR_LABELS)
 read_channel = LabelReader(CHANNEL_LABELS)
+# The stored values too ("has", "in_school"): a file made from the database
+# or the admin's export holds those.
+read_business = LabelReader(
+    BUSINESS_LABELS,
+    {
+        **{value: value for value in Member.Business.values},
+        "Sudah punya usaha": Member.Business.HAS,
+        "Ingin memulai usaha": Member.Business.WANTS,
+        "Tidak": Member.Business.NO,
+    },
+)
+read_schooling = LabelReader(
+    SCHOOLING_LABELS,
+    {
+        **{value: value for value in Member.Schooling.values},
+        "Sekolah": Member.Schooling.IN_SCHOOL,
+        "Lulus": Member.Schooling.FINISHED,
+        "Tamat sekolah": Member.Schooling.FINISHED,
+    },
+)
 
 
 def read_country(text):
@@ -336,6 +381,10 @@ def member_to_row(member, *, full_ids: bool) -> dict:
         "tanggal_berangkat": member.departure_date,
         "tanggal_kembali": member.return_date,
         "jalur": CHANNEL_LABELS.get(member.channel, member.channel),
+        "usaha": BUSINESS_LABELS.get(member.business_status, member.business_status),
+        "minat_pelatihan": member.training_wishes,
+        "sekolah": SCHOOLING_LABELS.get(member.schooling, member.schooling),
+        "pengasuh": member.caregiver,
     }
 
 
@@ -407,6 +456,12 @@ _PARSERS = {
     "tanggal_berangkat": parse_date,
     "tanggal_kembali": parse_date,
     "jalur": _remembered(lambda value: read_channel(_as_text(value))),
+    "usaha": _remembered(lambda value: read_business(_as_text(value))),
+    # Several trainings separated by ";", kept as written: the forms store
+    # the same free text, and an export must read back unchanged.
+    "minat_pelatihan": _text,
+    "sekolah": _remembered(lambda value: read_schooling(_as_text(value))),
+    "pengasuh": _text,
 }
 _DATE_FIELDS = {"birth_date", "departure_date", "return_date"}
 

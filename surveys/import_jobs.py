@@ -18,7 +18,6 @@ beats a heartbeat on the job; a job whose heartbeat stopped is marked failed
 (fail_if_stale), and only its user starts again, with a fresh upload.
 """
 
-import codecs
 import contextlib
 import datetime
 import logging
@@ -46,7 +45,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from desmigratif import jobs
-from desmigratif.spreadsheets import ZIP_MAGIC, check_xlsx_archive, read_rows, write_xlsx
+from desmigratif.spreadsheets import ZIP_MAGIC, check_xlsx_archive, csv_encoding, read_rows, write_xlsx
 from surveys import household_format as hf
 from surveys import imports
 from surveys.models import ImportJob
@@ -56,7 +55,10 @@ logger = logging.getLogger(__name__)
 EXTENSIONS = (".xlsx", ".csv")
 OLD_SPREADSHEET_EXTENSIONS = (".xls", ".ods", ".xlsm")
 ERROR_COLUMN = "kesalahan"
+WARNING_COLUMN = "peringatan"
 ROW_COLUMN = "baris"
+# In a running job's report while its error report is being written.
+PREPARING_ERROR_REPORT = "preparing_error_report"
 # Progress is written to the job at most this often (seconds).
 PROGRESS_INTERVAL = 1.0
 # A running job not heard of for this long after the time limit has died.
@@ -141,6 +143,8 @@ SHEETS = {
                 "status_migrasi": tuple(hf.STATUS_LABELS.values()),
                 "sektor": tuple(hf.SECTOR_LABELS.values()),
                 "jalur": tuple(hf.CHANNEL_LABELS.values()),
+                "usaha": tuple(hf.BUSINESS_LABELS.values()),
+                "sekolah": tuple(hf.SCHOOLING_LABELS.values()),
             },
             example={
                 "kode_desa": EXAMPLE_VILLAGE,
@@ -254,7 +258,8 @@ def _binary(source):
 def check_file_content(source, name):
     """Refuse a file whose content does not match its extension, before anything
     else reads it: an .xlsx must be a zip holding [Content_Types].xml (and
-    not a zip bomb), a .csv must be UTF-8 text without NUL bytes.
+    not a zip bomb), a .csv must be text (UTF-8 or Windows-1252) without NUL
+    bytes.
 
     ``source`` is a path or a binary file object (an UploadedFile)."""
     extension = check_extension(name)
@@ -298,35 +303,30 @@ def _check_xlsx_content(handle):
 
 
 def _check_csv_content(handle):
-    decoder = codecs.getincrementaldecoder("utf-8")()
     first = True
-    try:
-        for chunk in iter(lambda: handle.read(READ_CHUNK), b""):
-            if first and chunk.startswith(ZIP_MAGIC):
-                raise ValidationError(
-                    _("This file is an Excel workbook, not a CSV file: upload it with the .xlsx extension."),
-                    code="workbook_as_csv",
-                )
-            first = False
-            if b"\x00" in chunk:
-                raise ValidationError(
-                    _(
-                        "The CSV file contains NUL characters, so it is not plain text (perhaps it was "
-                        "saved as Unicode Text, or it is another kind of file renamed .csv). In Excel "
-                        "choose Save As, CSV UTF-8 (Comma delimited) (*.csv)."
-                    ),
-                    code="nul",
-                )
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _(
-                "The CSV file is not UTF-8 text. In Excel choose Save As, CSV UTF-8 "
-                "(Comma delimited) (*.csv), or upload the workbook (.xlsx) instead."
-            ),
-            code="encoding",
-        ) from None
+    for chunk in iter(lambda: handle.read(READ_CHUNK), b""):
+        if first and chunk.startswith(ZIP_MAGIC):
+            raise ValidationError(
+                _("This file is an Excel workbook, not a CSV file: upload it with the .xlsx extension."),
+                code="workbook_as_csv",
+            )
+        first = False
+        if b"\x00" in chunk:
+            raise ValidationError(
+                _(
+                    "The CSV file contains NUL characters, so it is not plain text (perhaps it was "
+                    "saved as Unicode Text, or it is another kind of file renamed .csv). In Excel "
+                    "choose Save As, CSV UTF-8 (Comma delimited) (*.csv)."
+                ),
+                code="nul",
+            )
+
+    def chunks():
+        handle.seek(0)
+        return iter(lambda: handle.read(READ_CHUNK), b"")
+
+    # UTF-8, or Windows-1252 as Excel's plain "CSV (Comma delimited)" saves it.
+    csv_encoding(chunks)
 
 
 # Running the pipeline ----------------------------------------------------------
@@ -357,11 +357,42 @@ def import_file(source, *, kind, user, write, filename=None, progress=None):
     check_file_content(source, name)
     handle, opened = _binary(source)
     try:
-        sheet = read_rows(handle, filename=name)
-        return pipeline.run(sheet, write=write, progress=progress)
+        sheet = read_sheet(handle, kind=kind, filename=name)
+        report = pipeline.run(sheet, write=write, progress=progress)
     finally:
         if opened:
             handle.close()
+    if not report.total_rows and not report.missing_columns:
+        # A header and nothing under it: "written" would say something was.
+        raise ValidationError(
+            _("The file has no data rows: there is nothing below its header (row %(row)s) to import."),
+            code="no_data_rows",
+            params={"row": sheet.header_row},
+        )
+    return report
+
+
+def read_sheet(source, *, kind, filename=None):
+    """The rows of a survey sheet as its import reads them (SheetRows): the
+    header row may have title rows above it (it is the first of the first
+    rows with the sheet's required columns), and in a workbook the sheet
+    named like the template is read, else the first with such a header."""
+    required = getattr(imports.IMPORTERS.get(kind), "required_columns", None) or SHEETS[kind].required
+    return read_rows(source, filename=filename, required=required, sheet_name=SHEETS[kind].slug)
+
+
+def describe_read_from(read_from):
+    """What was read of the file, for the user: "sheet “Data”", "header in
+    row 3", "text encoding Windows-1252" (ImportReport.read_from)."""
+    read_from = read_from or {}
+    parts = []
+    if read_from.get("sheet"):
+        parts.append(_("sheet “%(sheet)s”") % {"sheet": read_from["sheet"]})
+    if read_from.get("header_row"):
+        parts.append(_("header in row %(row)s") % {"row": read_from["header_row"]})
+    if read_from.get("encoding"):
+        parts.append(_("text encoding %(encoding)s") % {"encoding": read_from["encoding"]})
+    return parts
 
 
 def message_of(error):
@@ -597,7 +628,11 @@ def _run_job(job_id, *, write):
                 )
             if not report.ok:
                 # Written while the upload is still there to be read again.
-                _save_error_report(job, report)
+                # Until it is stored the job stays running ("preparing the
+                # error report"): the result page, which offers the report,
+                # comes only after (the status moves on below, with it).
+                _preparing_error_report(job, report)
+                _save_error_report(job, report, progress=JobProgress(job.pk))
         except (ValidationError, PermissionDenied) as error:
             # The file cannot be read or holds more than an import may, or
             # the user may no longer import: the user is told why; nothing
@@ -727,35 +762,85 @@ def _delete_orphans(before):
 # The error report --------------------------------------------------------------
 
 
-def error_report_rows(report, open_sheet):
-    """The columns and rows of the error report: the rejected rows as read from
-    the file, with their row number and reasons. Problems of the header (row
+class _ReportProgress:
+    """Counts the rows read for the error report and tells ``progress`` every
+    PROGRESS_ROWS rows."""
+
+    PROGRESS_ROWS = 1000
+
+    def __init__(self, progress, total):
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def __call__(self, rows):
+        for row in rows:
+            self.done += 1
+            if self.progress and self.done % self.PROGRESS_ROWS == 0:
+                self.progress(min(self.done, self.total), self.total)
+            yield row
+
+
+def error_report_rows(report, open_sheet, progress=None):
+    """The columns and rows of the error report: the rejected rows (and those
+    with a warning) as read from the file, with their row number, reasons and
+    warnings (column peringatan, when there are any). Problems of the header (row
     1) come first, on a row of their own. ``report`` is the ImportReport
     (every problem); ``open_sheet`` reads the file afresh (SheetRows). The
     rows are generated one at a time: the file is read twice, first for the
-    columns, never held whole."""
+    columns, never held whole. ``progress(done, total)`` is told of the rows
+    of both readings."""
+    counted = _ReportProgress(progress, 2 * report.total_rows)
     reasons = defaultdict(list)
     for error in report.errors:
         column, message = error.column, error.message
         reasons[error.row].append(f"{column}: {message}" if column else message)
+    # Warnings never reject a row: a column of their own keeps them apart.
+    warnings = defaultdict(list)
+    for warning in report.row_warnings:
+        column, message = warning.column, warning.message
+        warnings[warning.row].append(f"{column}: {message}" if column else message)
     sheet = open_sheet()
     columns = list(sheet.columns)
-    for number, values in sheet:
+    # Problems of the header (or of the whole file) are on its row or above.
+    header_rows = sorted(number for number in reasons if number <= getattr(sheet, "header_row", 1))
+    for number, values in counted(sheet):
         if number in reasons:
             # Data under no header, kept under its column letter.
             columns.extend(key for key in values if key not in columns)
+    extra = [ROW_COLUMN, ERROR_COLUMN, WARNING_COLUMN] if warnings else [ROW_COLUMN, ERROR_COLUMN]
+
+    def notes(number):
+        found = {ROW_COLUMN: number, ERROR_COLUMN: "; ".join(reasons.get(number, ()))}
+        if warnings:
+            found[WARNING_COLUMN] = "; ".join(warnings.get(number, ()))
+        return found
 
     def rows():
-        if 1 in reasons:
-            yield {ROW_COLUMN: 1, ERROR_COLUMN: "; ".join(reasons[1])}
-        for number, values in open_sheet():
-            if number in reasons:
-                yield {**values, ROW_COLUMN: number, ERROR_COLUMN: "; ".join(reasons[number])}
+        for number in header_rows:
+            yield notes(number)
+        for number, values in counted(open_sheet()):
+            if number in reasons or number in warnings:
+                yield {**values, **notes(number)}
 
-    return [*columns, ROW_COLUMN, ERROR_COLUMN], rows()
+    return [*columns, *extra], rows()
 
 
-def _save_error_report(job, report):
+def _preparing_error_report(job, report):
+    """The job, still running, has its report marked PREPARING_ERROR_REPORT:
+    the progress page says the error report is being prepared."""
+    job.report = {**stored_report(report), PREPARING_ERROR_REPORT: True}
+    job.rows_done = 0
+    job.rows_total = 2 * report.total_rows or None  # error_report_rows reads the file twice
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["report", "rows_done", "rows_total", "heartbeat_at", "updated_at"])
+
+
+def is_preparing_error_report(job):
+    return job.is_running and bool((job.report or {}).get(PREPARING_ERROR_REPORT))
+
+
+def _save_error_report(job, report, progress=None):
     """Write the error report to a file of the job (while the uploaded file is
     still there to be read again)."""
     sheet_spec = SHEETS[job.kind]
@@ -763,9 +848,9 @@ def _save_error_report(job, report):
 
         def open_sheet():
             stored = files.enter_context(job.file.storage.open(job.file.name, "rb"))
-            return read_rows(getattr(stored, "file", stored), filename=job.original_name)
+            return read_sheet(getattr(stored, "file", stored), kind=job.kind, filename=job.original_name)
 
-        columns, rows = error_report_rows(report, open_sheet)
+        columns, rows = error_report_rows(report, open_sheet, progress)
         write_xlsx(rows, columns, stream, f"{ERROR_COLUMN}-{sheet_spec.slug}")
         stream.seek(0)
         job.error_report.save(f"{ERROR_COLUMN}-{job.pk}.xlsx", File(stream), save=False)

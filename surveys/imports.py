@@ -20,6 +20,7 @@ import functools
 import gc
 import itertools
 import operator
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -40,12 +41,18 @@ from simple_history.utils import (
 from desmigratif.access import can_write_village_records, code_in_scope, sees_whole_country
 from surveys import household_format as hf
 from villages import matching
-from villages.identity import nik_district_code
+from villages.identity import kk_serial_warning, nik_district_code
 from villages.models import Area, AreaLevel, Household, Member, PartnerInstitution, Village
 from villages.signals import send_records_changed
 
 LOOKUP_BATCH = 5000
 WRITE_BATCH = 2000
+# bulk_update's statement is a CASE over its rows for each field: Django
+# takes long to build it and the database evaluates it row by row, so its
+# cost grows with the square of the batch (10,000 corrected members took
+# 280 s in batches of 2,000). PostgreSQL is given an UPDATE ... FROM VALUES
+# instead (_update_from_values); this batch is the other databases'.
+UPDATE_BATCH = 200
 MAX_REPORTED_WARNINGS = 200
 # Problems kept with their reason (the error report lists them): all of
 # them are counted, but a file of garbage would otherwise keep a reason for
@@ -80,6 +87,13 @@ class ImportReport:
     written: bool = False
     error_count: int = 0  # every problem; ``errors`` keeps the first MAX_KEPT_ERRORS
     rejected_row_numbers: set = field(default_factory=set)
+    # Warnings never block the write. ``warnings`` holds the first
+    # MAX_REPORTED_WARNINGS as text (the page, the command), ``row_warnings``
+    # the first MAX_KEPT_ERRORS by row (the error report); both are counted.
+    warning_count: int = 0
+    row_warnings: list = field(default_factory=list)
+    # What was read: the sheet, the header's row, the CSV's encoding (SheetRows.read_from).
+    read_from: dict = field(default_factory=dict)
 
     @property
     def rejected_rows(self):
@@ -99,6 +113,17 @@ class ImportReport:
         if len(self.errors) < MAX_KEPT_ERRORS:
             self.errors.append(RowError(row, column, str(message)))
 
+    def warn(self, row, column, message):
+        self.warning_count += 1
+        if len(self.row_warnings) < MAX_KEPT_ERRORS:
+            self.row_warnings.append(RowError(row, column, str(message)))
+        if len(self.warnings) < MAX_REPORTED_WARNINGS:
+            values = {"row": row, "column": column, "reason": message}
+            if column:
+                self.warnings.append(_("Row %(row)s, %(column)s: %(reason)s") % values)
+            else:
+                self.warnings.append(_("Row %(row)s: %(reason)s") % values)
+
     def as_dict(self):
         return {
             "kind": self.kind,
@@ -110,9 +135,11 @@ class ImportReport:
             "errors": [[e.row, e.column, e.message] for e in self.errors],
             "error_count": self.error_count,
             "warnings": self.warnings,
+            "warning_count": max(self.warning_count, len(self.warnings)),
             "unknown_columns": self.unknown_columns,
             "missing_columns": self.missing_columns,
             "written": self.written,
+            "read_from": self.read_from,
         }
 
 
@@ -142,6 +169,37 @@ def _batches(items, size):
         yield items[start : start + size]
 
 
+def _update_from_values(connection, model, objs, fields):
+    """model.objects.bulk_update(objs, fields) on PostgreSQL, as one
+    UPDATE ... FROM (VALUES ...) joined on the primary key."""
+    if not objs:
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    targets = [meta.get_field(name) for name in fields]
+    columns = [pk, *targets]
+    params = []
+    for obj in objs:
+        params += [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
+    # A VALUES column of NULLs or of texts is text: each is cast to its field's type.
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in targets)
+    row = f"({', '.join(['%s'] * len(columns))})"
+    names = ", ".join(quote(f.column) for f in columns)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {sets} "
+        f"FROM (VALUES {', '.join([row] * len(objs))}) AS v ({names}) "
+        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}::{pk.db_type(connection)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _differs(registered_values, parsed, fields):
+    """Whether a record's stored `fields` (values in that order) differ from the parsed instance's."""
+    return any(value != getattr(parsed, f) for f, value in zip(fields, registered_values, strict=True))
+
+
 class SheetImport:
     """Common steps: header check, scope, classification, all-or-nothing write."""
 
@@ -163,8 +221,16 @@ class SheetImport:
         self.absent_columns = set(self.columns) - present
         report.missing_columns = [c for c in self.required_columns if c not in present]
         report.unknown_columns = [c for c in sheet.columns if c and c not in self.columns]
+        # Rows given by other means than read_rows (the admin's) say nothing of where they were read.
+        report.read_from = sheet.read_from() if hasattr(sheet, "read_from") else {}
+        # Title rows may sit above the header: its problems are on its row.
+        header_row = getattr(sheet, "header_row", 1)
         for column in report.missing_columns:
-            report.reject(1, column, _("The required column %(column)s is missing.") % {"column": column})
+            report.reject(
+                header_row, column, _("The required column %(column)s is missing.") % {"column": column}
+            )
+        if report.missing_columns and getattr(sheet, "header_hint", None):
+            report.reject(header_row, None, sheet.header_hint)
 
     def villages_for(self, codes, report, rows_by_code):
         """The enrolled villages among `codes` that the user may import into;
@@ -239,6 +305,10 @@ class SheetImport:
 
 # (field of household_format, attribute of the parsed Household); the village is its area code.
 HOUSEHOLD_ATTRIBUTES = tuple((f, "village_id" if f == "village_code" else f) for f in hf.HOUSEHOLD_FIELDS)
+# Those a household's rows must agree on (the No. KK is what makes them one household).
+HOUSEHOLD_VALUE_ATTRIBUTES = tuple(pair for pair in HOUSEHOLD_ATTRIBUTES if pair[0] != "no_kk")
+# The columns with an error of a row that has none (shared: one per row would add up).
+_NO_COLUMNS = frozenset()
 
 
 @contextlib.contextmanager
@@ -272,59 +342,83 @@ class HouseholdSurveyImport(SheetImport):
     def check(self, sheet, report, progress):
         # The Household and Member of each row are made once, by
         # household_format; the plan writes those same instances.
-        rows = []  # (row_number, household, member)
+        # Every row is kept, with the columns it could not read: a row with a
+        # wrong date of birth still takes part in the checks across rows (its
+        # NIK in another row, its household's address), so all of a row's
+        # problems are reported in one pass. Only rows without any are written.
+        rows = []  # (row_number, household, member, columns with an error)
         # The rows of one household share one Household (row_to_instances):
         # a 100,000-row file holds one per household, not one per row.
         parsed_households = {}
         for row_number, raw in sheet:
             report.total_rows += 1
             household, member, errors = hf.row_to_instances(raw, parsed_households)
-            for column, message in errors:
-                report.reject(row_number, column, message)
-            if self.reject_headless_values(raw, report, row_number):
-                continue
-            if not errors:
-                rows.append((row_number, household, member))
+            bad = _NO_COLUMNS
+            if errors:
+                bad = frozenset(column for column, _message in errors)
+                for column, message in errors:
+                    report.reject(row_number, column, message)
+            self.reject_headless_values(raw, report, row_number)
+            rows.append((row_number, household, member, bad))
             if report.total_rows % LOOKUP_BATCH == 0:
                 gc.collect(1)
                 progress(report.total_rows, None)
         del parsed_households
 
         rows_by_code = defaultdict(list)
-        for row_number, household, _member in rows:
-            rows_by_code[household.village_id].append(row_number)
+        for row_number, household, _member, bad in rows:
+            if "kode_desa" not in bad:
+                rows_by_code[household.village_id].append(row_number)
         villages = self.villages_for(rows_by_code.keys(), report, rows_by_code)
-        rejected = set(report.rejected_rows)
-        rows = [row for row in rows if row[0] not in rejected]
 
-        # Within the file: one household per No. KK (same village and address
-        # on all its rows), one row per NIK, one head per household.
+        # Within the file: one household per No. KK, one row per NIK, one
+        # head per household. A household column (village, address) may be
+        # filled on one row of the household only: its blank cells on the
+        # other rows take that value; two different values are refused.
         households, nik_rows = {}, {}
+        filled = {}  # No. KK -> {field: (row, value)}, the first value of each household column
         heads = defaultdict(list)
-        for row_number, household, member in rows:
+        for row_number, household, member, bad in rows:
             kk = household.no_kk
-            first = households.setdefault(kk, (row_number, household))
-            if first[1] is not household:
-                for field_name, attname in HOUSEHOLD_ATTRIBUTES:
-                    if getattr(household, attname) != getattr(first[1], attname):
-                        report.reject(
-                            row_number,
-                            hf.COLUMN_OF_FIELD[field_name],
-                            _(
-                                "This household's %(column)s differs from its row %(row)s: "
-                                "all rows of one No. KK must agree."
-                            )
-                            % {"column": hf.COLUMN_OF_FIELD[field_name], "row": first[0]},
+            if not kk or "no_kk" in bad:
+                continue
+            first_row, merged = households.setdefault(kk, (row_number, household))
+            seen = filled.setdefault(kk, {})
+            # A later row sharing the household's instance (row_to_instances) has its
+            # values: nothing to add or compare. Almost every row is one.
+            shared = household is merged and row_number != first_row
+            for field_name, attname in () if shared else HOUSEHOLD_VALUE_ATTRIBUTES:
+                column = hf.COLUMN_OF_FIELD[field_name]
+                value = getattr(household, attname)
+                if column in bad or value is None or value == "":
+                    continue
+                known = seen.get(field_name)
+                if known is None:
+                    seen[field_name] = (row_number, value)
+                    if household is not merged:
+                        setattr(merged, attname, value)
+                elif known[1] != value:
+                    report.reject(
+                        row_number,
+                        column,
+                        _(
+                            "This household's %(column)s is “%(value)s” in this row but “%(other)s” in "
+                            "its row %(row)s: all rows of one No. KK must agree (a blank cell takes the "
+                            "household's value)."
                         )
+                        % {"column": column, "value": value, "other": known[1], "row": known[0]},
+                    )
             nik = member.nik
-            if nik in nik_rows:
-                report.reject(
-                    row_number, "nik", _("This NIK is also in row %(row)s.") % {"row": nik_rows[nik]}
-                )
-            else:
-                nik_rows[nik] = row_number
+            if nik and "nik" not in bad:
+                if nik in nik_rows:
+                    report.reject(
+                        row_number, "nik", _("This NIK is also in row %(row)s.") % {"row": nik_rows[nik]}
+                    )
+                else:
+                    nik_rows[nik] = row_number
             if member.relation == Member.Relation.HEAD:
                 heads[kk].append(row_number)
+        del filled
         for head_rows in heads.values():
             for row_number in head_rows[1:]:
                 report.reject(
@@ -334,27 +428,55 @@ class HouseholdSurveyImport(SheetImport):
                     % {"row": head_rows[0]},
                 )
 
-        # Against the database, a batch at a time.
+        # Against the database, a batch at a time, reading only the fields
+        # compared, as tuples, and comparing each batch as it comes: a model
+        # instance of every registered household and member (and one more
+        # Household per member) doubled the memory of a re-import, whose rows
+        # are mostly unchanged. write() loads the changed records only.
+        household_fields = [f for f in hf.HOUSEHOLD_FIELDS if f != "village_code"]
+        kept_household_fields = [
+            f for f in household_fields if hf.COLUMN_OF_FIELD[f] not in self.absent_columns
+        ]
+        kept_member_fields = [f for f in hf.MEMBER_FIELDS if hf.COLUMN_OF_FIELD[f] not in self.absent_columns]
+        # No. KK -> (id, village, whether a compared field differs from the file's household)
         existing_households, registered_heads = {}, {}
         for batch in _batches(households, LOOKUP_BATCH):
-            for household in Household.objects.filter(_among("no_kk", batch)):
-                existing_households[household.no_kk] = household
+            found = Household.objects.filter(_among("no_kk", batch)).values_list(
+                "no_kk", "pk", "village_id", *kept_household_fields
+            )
+            for kk, pk, village_id, *values in found:
+                parsed = households[kk][1]
+                differs = _differs(values, parsed, kept_household_fields)
+                existing_households[parsed.no_kk] = (pk, village_id, differs)
             heads_in_db = Member.objects.filter(
                 _among("household__no_kk", batch), relation=Member.Relation.HEAD
             )
             registered_heads.update(heads_in_db.values_list("household__no_kk", "nik"))
+        # NIK -> (id, No. KK of its registered household, whether a compared field differs)
         existing_members = {}
-        for batch in _batches(nik_rows, LOOKUP_BATCH):
-            for member in Member.objects.filter(_among("nik", batch)).select_related("household"):
-                existing_members[member.nik] = member
+        # (No. KK, Member) of the row that counts for each NIK, in nik_rows' order.
+        counted = (
+            (household.no_kk, member)
+            for row_number, household, member, _bad in rows
+            if nik_rows.get(member.nik) == row_number
+        )
+        while batch := {member.nik: (kk, member) for kk, member in itertools.islice(counted, LOOKUP_BATCH)}:
+            found = Member.objects.filter(_among("nik", list(batch))).values_list(
+                "nik", "pk", "household__no_kk", *kept_member_fields
+            )
+            for nik, pk, kk, *values in found:
+                row_kk, parsed = batch[nik]
+                differs = _differs(values, parsed, kept_member_fields)
+                existing_members[parsed.nik] = (pk, row_kk if kk == row_kk else kk, differs)
         progress(report.total_rows, report.total_rows)
 
         rows_of_kk = defaultdict(list)
-        for row_number, household, _member in rows:
-            rows_of_kk[household.no_kk].append(row_number)
+        for row_number, household, _member, bad in rows:
+            if "no_kk" not in bad:
+                rows_of_kk[household.no_kk].append(row_number)
         for kk, (_first_row, parsed) in households.items():
-            household = existing_households.get(kk)
-            if household and household.village_id != parsed.village_id:
+            registered = existing_households.get(kk)
+            if registered and parsed.village_id is not None and registered[1] != parsed.village_id:
                 for n in rows_of_kk[kk]:
                     report.reject(
                         n,
@@ -363,8 +485,8 @@ class HouseholdSurveyImport(SheetImport):
                     )
         for kk, head_rows in heads.items():
             head_nik = registered_heads.get(kk)
-            household = existing_households.get(kk)
-            if household and household.village_id != households[kk][1].village_id:
+            registered = existing_households.get(kk)
+            if registered and registered[1] != households[kk][1].village_id:
                 continue  # already refused: the No. KK belongs to another village
             # The registered head stays head unless the file names them again
             # (perhaps with another relation).
@@ -375,9 +497,11 @@ class HouseholdSurveyImport(SheetImport):
                         "hubungan_keluarga",
                         _("This household already has a registered head of the family."),
                     )
-        for row_number, household, member in rows:
+        for row_number, household, member, bad in rows:
+            if "nik" in bad or "no_kk" in bad:
+                continue
             registered = existing_members.get(member.nik)
-            if registered and registered.household.no_kk != household.no_kk:
+            if registered and registered[1] != household.no_kk:
                 report.reject(
                     row_number,
                     "nik",
@@ -394,67 +518,104 @@ class HouseholdSurveyImport(SheetImport):
         )
         for nik, row_number in nik_rows.items():
             district = nik_district_code(nik)
-            if district not in known_districts and len(report.warnings) < MAX_REPORTED_WARNINGS:
-                report.warnings.append(
+            if district not in known_districts:
+                report.warn(
+                    row_number,
+                    "nik",
                     _(
-                        "Row %(row)s: the district code %(code)s in the NIK is not in the current area "
-                        "list; check the number."
+                        "The district code %(code)s in the NIK is not in the current area list; "
+                        "check the number."
                     )
-                    % {"row": row_number, "code": district}
+                    % {"code": district},
                 )
+        # Said once per household, on its first row; never a rejection.
+        for kk, (first_row, _household) in households.items():
+            if warning := kk_serial_warning(kk):
+                report.warn(first_row, "no_kk", warning)
 
-        # Classify and plan the writes.
+        # Classify and plan the writes: the rows without any problem.
         rejected = set(report.rejected_rows)
-        plan = {"new_households": [], "changed_households": [], "new_members": [], "changed_members": []}
-        household_fields = [f for f in hf.HOUSEHOLD_FIELDS if f != "village_code"]
-        kept_household_fields = [
-            f for f in household_fields if hf.COLUMN_OF_FIELD[f] not in self.absent_columns
-        ]
-        kept_member_fields = [f for f in hf.MEMBER_FIELDS if hf.COLUMN_OF_FIELD[f] not in self.absent_columns]
-        now = timezone.now()
-        planned_households = {}
+        rows = [row for row in rows if row[0] not in rejected]
+        written_kks = {household.no_kk for _row_number, household, _member, _bad in rows}
+        # Registered records that changed are planned as {id: the file's
+        # instance}; write() loads and updates them a batch at a time.
+        plan = {
+            "new_households": [],
+            "changed_households": {},
+            "new_members": [],
+            "changed_members": {},
+            "household_fields": kept_household_fields,
+            "member_fields": kept_member_fields,
+            "household_ids": {},  # No. KK -> id, for the registered households written to
+            "village_ids": set(),
+        }
         for kk, (_first_row, parsed) in households.items():
-            household = existing_households.get(kk)
-            if household is None:
-                household = parsed
-                household.village = villages[parsed.village_id]
-                plan["new_households"].append(household)
-            elif any(getattr(household, f) != getattr(parsed, f) for f in kept_household_fields):
-                for f in kept_household_fields:
-                    setattr(household, f, getattr(parsed, f))
-                household.updated_at = now
-                plan["changed_households"].append(household)
-            planned_households[kk] = household
-        touched_households = {h.no_kk for h in plan["changed_households"]} | {
+            if kk not in written_kks:
+                continue
+            plan["village_ids"].add(parsed.village_id)
+            registered = existing_households.get(kk)
+            if registered is None:
+                parsed.village = villages[parsed.village_id]
+                plan["new_households"].append(parsed)
+                continue
+            pk, _village_id, differs = registered
+            plan["household_ids"][kk] = pk
+            if differs:
+                plan["changed_households"][pk] = parsed
+        touched_households = {h.no_kk for h in plan["changed_households"].values()} | {
             h.no_kk for h in plan["new_households"]
         }
         plan["members_changed_in"] = set()
-        for row_number, household, parsed in rows:
-            if row_number in rejected:
-                continue
+        for _row_number, household, parsed, _bad in rows:
             kk = household.no_kk
-            member = existing_members.get(parsed.nik)
-            if member is None:
+            registered = existing_members.get(parsed.nik)
+            if registered is None:
                 plan["new_members"].append((kk, parsed))
                 report.created += 1
                 if kk not in touched_households:
                     plan["members_changed_in"].add(kk)
-                continue
-            member_values = {f: getattr(parsed, f) for f in kept_member_fields}
-            if any(getattr(member, f) != v for f, v in member_values.items()):
-                for f, v in member_values.items():
-                    setattr(member, f, v)
-                member.match_key = matching.match_key(member.name, member.birth_date)
-                member.updated_at = now
-                plan["changed_members"].append(member)
+            elif registered[2]:
+                plan["changed_members"][registered[0]] = parsed
                 plan["members_changed_in"].add(kk)
                 report.updated += 1
             elif kk in touched_households:
                 report.updated += 1
             else:
                 report.unchanged += 1
-        plan["households"] = planned_households
         return plan
+
+    def _update_registered(self, model, changes, fields, saved_fields):
+        """Load the registered records of `changes` ({id: the file's instance}),
+        give them the file's values of `fields` and save `saved_fields` with
+        their history, a batch at a time: a file that changes every record
+        never holds them all as instances."""
+        now = timezone.now()
+        for batch in _batches(changes, WRITE_BATCH):
+            records = model.objects.in_bulk(batch)
+            changed = []
+            for pk in batch:
+                record = records.get(pk)
+                if record is None:
+                    continue
+                parsed = changes[pk]
+                for f in fields:
+                    setattr(record, f, getattr(parsed, f))
+                if model is Member:
+                    record.match_key = matching.match_key(record.name, record.birth_date)
+                record.updated_at = now
+                changed.append(record)
+            using = router.db_for_write(model)
+            if connections[using].vendor == "postgresql":
+                _update_from_values(connections[using], model, changed, saved_fields)
+            # With no fields, simple-history's helper writes the history rows only.
+            bulk_update_with_history(
+                changed,
+                model,
+                [] if connections[using].vendor == "postgresql" else saved_fields,
+                batch_size=UPDATE_BATCH,
+                default_user=self.user,
+                default_change_reason="import",
+            )
 
     def write(self, plan):
         user = self.user
@@ -465,36 +626,33 @@ class HouseholdSurveyImport(SheetImport):
             copier.create(new_households, Household)
         else:
             bulk_create_with_history(new_households, Household, batch_size=WRITE_BATCH, **history)
-        if plan["changed_households"]:
-            bulk_update_with_history(
-                plan["changed_households"],
-                Household,
-                ["dusun", "rt", "rw", "address", "updated_at"],
-                batch_size=WRITE_BATCH,
-                **history,
-            )
-        ids = {}
-        if not copier:  # COPY gave every new household its id already
+        self._update_registered(
+            Household,
+            plan["changed_households"],
+            plan["household_fields"],
+            ["dusun", "rt", "rw", "address", "updated_at"],
+        )
+        ids = plan["household_ids"]
+        if copier:  # COPY gave every new household its id already
+            ids.update((h.no_kk, h.pk) for h in new_households)
+        else:
             new_kks = [h.no_kk for h in new_households]
             for batch in _batches(new_kks, LOOKUP_BATCH):
                 ids.update(Household.objects.filter(no_kk__in=batch).values_list("no_kk", "pk"))
         new_members = []
         for kk, member in plan["new_members"]:
-            household = plan["households"][kk]
-            member.household_id = household.pk or ids[kk]
+            member.household_id = ids[kk]
             new_members.append(member)
         if copier:
             copier.create(new_members, Member)
         else:
             bulk_create_with_history(new_members, Member, batch_size=WRITE_BATCH, **history)
-        if plan["changed_members"]:
-            bulk_update_with_history(
-                plan["changed_members"],
-                Member,
-                [*hf.MEMBER_FIELDS, "match_key", "updated_at"],
-                batch_size=WRITE_BATCH,
-                **history,
-            )
+        self._update_registered(
+            Member,
+            plan["changed_members"],
+            plan["member_fields"],
+            [*hf.MEMBER_FIELDS, "match_key", "updated_at"],
+        )
         # A household whose members changed counts as changed (the list shows it first).
         # Every changed household's version moves on, so a household form opened
         # before the import refuses to overwrite it (desmigratif.concurrency).
@@ -502,11 +660,13 @@ class HouseholdSurveyImport(SheetImport):
             Household.objects.filter(no_kk__in=batch).update(
                 updated_at=timezone.now(), version=F("version") + 1
             )
-        changed = [h.pk for h in plan["changed_households"] if h.no_kk not in plan["members_changed_in"]]
+        changed = [
+            pk for pk, h in plan["changed_households"].items() if h.no_kk not in plan["members_changed_in"]
+        ]
         for batch in _batches(changed, LOOKUP_BATCH):
             Household.objects.filter(pk__in=batch).update(version=F("version") + 1)
         # No model signal saw these rows: say which villages' figures moved.
-        send_records_changed(Household, (h.village_id for h in plan["households"].values()))
+        send_records_changed(Household, plan["village_ids"])
 
 
 # Writing with COPY -----------------------------------------------------------
@@ -636,9 +796,8 @@ class HistoryCopier:
             suffix = "\t".join(
                 [str(self.now), _copy_escape(self.reason), "+", COPY_NULL if user is None else str(user.pk)]
             )
-        history_lines = []
 
-        def lines():
+        def lines(history_lines):
             for obj in objs:
                 values = values_of(obj)
                 texts = [COPY_NULL if value is None else str(value) for value in values]
@@ -654,18 +813,24 @@ class HistoryCopier:
                     texts = [COPY_NULL if value is None else _copy_escape(str(value)) for value in values]
                     line = "\t".join(texts)
                 if write_history:
-                    history_lines.append("\t".join(pick_tracked(texts)) + "\t" + suffix)
+                    history_lines.write("\t".join(pick_tracked(texts)) + "\t" + suffix + "\n")
                 yield line
 
-        self._copy(meta.db_table, columns, lines())
-        if write_history:
-            self._copy(history_model._meta.db_table, history_columns, iter(history_lines))
+        # The history rows wait on disk while the records are copied (one COPY
+        # at a time per connection): kept as strings, they were the largest
+        # part of a 100,000-member import's memory at its peak.
+        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as history_lines:
+            self._copy(meta.db_table, columns, _LineReader(lines(history_lines)))
+            if write_history:
+                history_lines.seek(0)
+                self._copy(history_model._meta.db_table, history_columns, history_lines)
 
-    def _copy(self, table, columns, lines):
+    def _copy(self, table, columns, source):
+        """COPY `source` (a file of COPY text lines) into `table`."""
         quote = self.connection.ops.quote_name
         sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
         with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
-            cursor.cursor.copy_expert(sql, _LineReader(lines))
+            cursor.cursor.copy_expert(sql, source)
 
 
 class _LineReader:

@@ -44,9 +44,11 @@ from surveys.import_jobs import (
     QueueUnavailable,
     can_confirm,
     check_file_content,
+    describe_read_from,
     fail_if_stale,
     import_job_confirm,
     import_job_create,
+    is_preparing_error_report,
     template_workbook,
     too_large_error,
     upload_limit_bytes,
@@ -117,7 +119,7 @@ class ImportUploadForm(forms.Form):
             for sheet in SHEETS.values()
         ]
         self.fields["file"].help_text = _(
-            "An Excel workbook (.xlsx) or a CSV file (.csv, UTF-8), at most %(limit)s MB, "
+            "An Excel workbook (.xlsx) or a CSV file (.csv, UTF-8 or Windows-1252), at most %(limit)s MB, "
             "%(unpacked)s MB once unpacked, %(rows)s rows and %(cells)s cells. "
             "Start from the template of the sheet (see Templates on this page)."
         ) % {
@@ -194,6 +196,11 @@ def progress_text(job):
         return _("Waiting for the check to start…")
     if job.status == ImportJob.Status.WRITING and job.heartbeat_at is None:
         return _("Waiting for the write to start…")
+    if is_preparing_error_report(job):
+        # The report is offered once it is stored: the result page comes then.
+        if job.percent is not None:
+            return _("Preparing the error report: %(percent)s%%") % {"percent": job.percent}
+        return _("Preparing the error report…")
     verb = _("Writing") if job.status == ImportJob.Status.WRITING else _("Checking")
     if job.rows_total:
         return _("%(verb)s: %(done)s of %(total)s rows") % {
@@ -217,6 +224,7 @@ def _result_context(job, user):
     error_count = report.get("error_count", len(errors))
     return {
         "report": report,
+        "read_from": describe_read_from(report.get("read_from")),
         "shown_errors": errors[:MAX_SHOWN_ERRORS],
         "more_errors": max(0, error_count - MAX_SHOWN_ERRORS),
         "max_shown_errors": MAX_SHOWN_ERRORS,

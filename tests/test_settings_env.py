@@ -48,7 +48,7 @@ def test_without_variables_everything_is_embedded():
     assert s["aliases"] == ["default"]
     assert s["replica_reads"] is False
     assert s["storage"] == "django.core.files.storage.FileSystemStorage"
-    assert s["sessions"] == "django.contrib.sessions.backends.db"
+    assert s["sessions"] == "desmigratif.sessions"
 
 
 def test_redis_url_puts_cache_and_queue_on_redis():
@@ -61,7 +61,7 @@ def test_redis_url_puts_cache_and_queue_on_redis():
     assert s["redis_broker"]["db"] == 2
     assert s["redis_broker"]["password"] == "secret"
     # Sessions stay in the database even with Redis (README: why).
-    assert s["sessions"] == "django.contrib.sessions.backends.db"
+    assert s["sessions"] == "desmigratif.sessions"
 
 
 def test_replica_url_adds_the_replica_alias():

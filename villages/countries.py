@@ -1,7 +1,15 @@
 """Destination countries: stored as ISO 3166 codes (django-countries), shown
 and read in Indonesian or English. django-countries has no Indonesian
-catalogue, so the names of the usual PMI destinations are kept here."""
+catalogue: the Indonesian names come from the Unicode CLDR (Babel), except
+the usual PMI destinations', kept here as officers and the survey forms write
+them ("Hong Kong", not CLDR's "Hong Kong DAK Tiongkok")."""
 
+import functools
+import unicodedata
+
+from babel import Locale
+from django.utils import translation
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django_countries import countries
 
@@ -57,26 +65,58 @@ ALIASES = {
     "china": "CN",
     "taiwan (roc)": "TW",
 }
-_BY_INDONESIAN_NAME = {name.lower(): code for code, name in INDONESIAN_NAMES.items()}
+
+
+def _is_indonesian(language):
+    return (language or "id").startswith("id")
+
+
+@functools.cache
+def _cldr_indonesian_names():
+    return Locale("id").territories
 
 
 def country_name(code, language=None):
     if not code:
         return ""
     language = language or get_language() or "id"
-    if language.startswith("id") and code in INDONESIAN_NAMES:
-        return INDONESIAN_NAMES[code]
+    if _is_indonesian(language):
+        name = INDONESIAN_NAMES.get(code) or _cldr_indonesian_names().get(code)
+        if name:
+            return name
     return countries.name(code) or code
 
 
+def _fold(text):
+    """A name as compared: case, accents, apostrophes and spacing ignored
+    ("Cote d'Ivoire" is "Côte d’Ivoire")."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(text.casefold().split())
+
+
+def _sorted_by_name(pairs):
+    return sorted(pairs, key=lambda pair: _fold(pair[1]))
+
+
+@functools.cache
+def _choices(language):
+    with translation.override(language):
+        common = [(code, country_name(code, language)) for code in INDONESIAN_NAMES]
+        others = _sorted_by_name(
+            (code, country_name(code, language)) for code, _name in countries if code not in INDONESIAN_NAMES
+        )
+    return (*common, *others)
+
+
+def _language():
+    return "id" if _is_indonesian(get_language()) else "en"
+
+
 def country_choices():
-    """Usual destinations first, in the user's language, then every other country."""
-    common = [(code, country_name(code)) for code in INDONESIAN_NAMES]
-    others = sorted(
-        ((code, country_name(code)) for code, _name in countries if code not in INDONESIAN_NAMES),
-        key=lambda pair: pair[1],
-    )
-    return [("", "---------"), *common, *others]
+    """Every ISO 3166 country as (code, name) in the user's language: the
+    usual PMI destinations first (most common first), then the others by name."""
+    return list(_choices(_language()))
 
 
 def destination_choices(current=""):
@@ -87,17 +127,46 @@ def destination_choices(current=""):
     return choices
 
 
+COUNTRY_LIST_ID = "country-names"
+
+
+@functools.cache
+def _datalist(language):
+    options = format_html_join("", '<option value="{}">', ((name,) for _code, name in _choices(language)))
+    return format_html('<datalist id="{}">{}</datalist>', COUNTRY_LIST_ID, options)
+
+
+def country_datalist():
+    """The page's one list of country names that every country input names
+    (list="country-names"): a household form has a country field per member
+    row, and a full list of options in each row made it the heaviest page.
+    A <datalist> needs no script; the server reads the name typed or picked."""
+    return _datalist(_language())
+
+
+@functools.cache
+def _codes_by_name():
+    names = {}
+    for code, _name in countries:
+        names[_fold(_cldr_indonesian_names().get(code, ""))] = code
+    with translation.override("en"):
+        for code, name in countries:
+            names[_fold(name)] = code
+    names.update((_fold(name), code) for code, name in INDONESIAN_NAMES.items())
+    names.update((_fold(alias), code) for alias, code in ALIASES.items())
+    names.pop("", None)
+    return names
+
+
 def parse_country(text):
     """An ISO code, or a name in Indonesian or English, to the ISO code; None if unknown."""
     text = " ".join(str(text or "").split())
     if not text:
         return None
-    key = text.lower()
     if len(text) == 2 and text.upper() in countries:
         return text.upper()
-    if key in _BY_INDONESIAN_NAME:
-        return _BY_INDONESIAN_NAME[key]
-    if key in ALIASES:
-        return ALIASES[key]
-    code = countries.by_name(text, insensitive=True)
-    return code or None
+    code = _codes_by_name().get(_fold(text))
+    if code:
+        return code
+    # Official and older English names ("Korea (the Republic of)").
+    return countries.by_name(text, insensitive=True) or None

@@ -4,7 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from villages.countries import destination_choices
+from villages.countries import (
+    COUNTRY_LIST_ID,
+    country_name,
+    destination_choices,
+    parse_country,
+)
 from villages.identity import clean_kk, clean_nik, is_masked, mask_id_number
 from villages.models import Household, Member, PartnerInstitution, Village
 
@@ -149,7 +154,10 @@ PartnerFormSet = forms.inlineformset_factory(
 
 
 class DateInput(forms.DateInput):
-    """The browser's own date picker; it sends YYYY-MM-DD whatever it shows."""
+    """The browser's own date picker; it sends YYYY-MM-DD whatever it shows
+    (a phone set to Indonesian shows 02/12/2026). The device's checks
+    (static/js/id-rules.js) read that ISO value. A date typed without the
+    picker is read day first (DATE_INPUT_FORMATS in desmigratif/formats)."""
 
     input_type = "date"
 
@@ -221,13 +229,48 @@ class HouseholdForm(MaskedIdNumberMixin, forms.ModelForm):
             self._update_errors(error)
 
 
+class CountryField(forms.CharField):
+    """A country picked from the page's one list of names or typed (its name in
+    Indonesian or English, or its ISO code), cleaned to its ISO 3166 code. The
+    page renders the list once ({% country_datalist %}): a <select> of every
+    country in every member row made the household form the slowest page and a
+    heavy one on a village connection."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": COUNTRY_LIST_ID, "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        # A code (the saved value) shows as its name; what was typed stays as typed.
+        if isinstance(value, str) and len(value) == 2 and value.isupper():
+            return country_name(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return ""
+        code = parse_country(text)
+        if code is None:
+            raise ValidationError(
+                _(
+                    "Unknown country “%(value)s”. Write the name in Indonesian or English "
+                    "(e.g. Malaysia, Arab Saudi, Hong Kong) or its two-letter code (MY)."
+                ),
+                code="unknown_country",
+                params={"value": text},
+            )
+        return code
+
+
 class MemberForm(MaskedIdNumberMixin, forms.ModelForm):
     nik = forms.CharField(
         label=_("NIK"),
         max_length=ID_NUMBER_INPUT_LENGTH,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    destination_country = forms.ChoiceField(label=_("Destination country"), required=False)
+    destination_country = CountryField(label=_("Destination country"), required=False)
 
     class Meta:
         model = Member
@@ -258,12 +301,6 @@ class MemberForm(MaskedIdNumberMixin, forms.ModelForm):
         }
 
     # Laid out in templates/villages/_member_form.html.
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The usual destinations only (a full country list in every member row
-        # is heavy on a village connection), plus the member's own if unusual.
-        self.fields["destination_country"].choices = destination_choices(self.instance.destination_country)
-
     id_number_field = "nik"
 
     def clean_nik(self):
@@ -305,7 +342,22 @@ MemberFormSet = forms.inlineformset_factory(
 )
 
 
-class DepartureForm(forms.Form):
+class MemberStatusForm(forms.Form):
+    """A status change of ``member``, its fields filled with what the record
+    already holds (``recorded``): the officer checks them instead of typing
+    them again, and a field left as shown keeps its value."""
+
+    recorded = ()
+
+    def __init__(self, *args, member, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(member, name) for name in self.recorded})
+        super().__init__(*args, **kwargs)
+
+
+class DepartureForm(MemberStatusForm):
+    # A CPMI's sector is not recorded yet (Member.STATUS_FIELDS).
+    recorded = ("channel", "placement_agency")
+
     departure_date = forms.DateField(label=_("Departure date"), widget=DateInput())
     sector = forms.ChoiceField(label=_("Sector"), choices=Member.Sector.choices)
     channel = forms.ChoiceField(
@@ -314,7 +366,9 @@ class DepartureForm(forms.Form):
     placement_agency = forms.CharField(label=_("Placement agency (P3MI)"), max_length=150, required=False)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(MemberStatusForm):
+    # Nothing to fill: a PMI has no business or training wishes recorded yet
+    # (Member.STATUS_FIELDS), and the return keeps the departure's fields.
     return_date = forms.DateField(label=_("Return date"), widget=DateInput())
     business_status = forms.ChoiceField(
         label=_("Business"), choices=[("", "---------"), *Member.Business.choices], required=False
@@ -329,10 +383,70 @@ class HouseholdSearchForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, full_ids=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Part of a number finds nothing for those who see numbers masked (villages.selectors).
+        self.fields["q"].help_text = (
+            _("A name, a whole NIK or No. KK, or the last 6 digits of a NIK.")
+            if full_ids
+            else _("A name, or a whole NIK or No. KK (16 digits).")
+        )
         all_ = [("", _("All"))]
         self.fields["status"].choices = all_ + list(Member.Status.choices)
         self.fields["country"].choices = all_ + destination_choices()[1:]
         self.fields["sector"].choices = all_ + list(Member.Sector.choices)
         self.fields["channel"].choices = all_ + list(Member.Channel.choices)
+
+
+class MergeForm(forms.Form):
+    """Merging two records (villages.merging): for each field the two records
+    disagree on, whose value the kept record takes; for a household merge,
+    which of the other household's members are people of the kept one."""
+
+    reason = forms.CharField(
+        label=_("Why are these two records one?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the history with your name, e.g. “entered twice at the 2019 survey”."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    other_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, rows, same_people=(), **kwargs):
+        """``rows``: (field name, label, kept value, other value, initial) for
+        each field that differs; ``same_people``: (other member id, label,
+        [(kept member id, label)], initial) for a household merge."""
+        super().__init__(data, **kwargs)
+        from villages.merging import KEPT, OTHER
+
+        self.take_names = []
+        for name, label, kept, other, initial in rows:
+            key = f"take_{name}"
+            self.fields[key] = forms.ChoiceField(
+                label=label, choices=[(KEPT, kept), (OTHER, other)], initial=initial, widget=forms.RadioSelect
+            )
+            self.take_names.append((key, name))
+        self.same_names = []
+        for pk, label, choices, initial in same_people:
+            key = f"same_{pk}"
+            self.fields[key] = forms.TypedChoiceField(
+                label=label,
+                choices=[("", _("Another person: moves to the kept household")), *choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=initial,
+            )
+            self.same_names.append((key, pk))
+
+    def take_fields(self):
+        return [self[key] for key, _name in self.take_names]
+
+    def same_fields(self):
+        return [self[key] for key, _pk in self.same_names]
+
+    def choices(self):
+        return {name: self.cleaned_data[key] for key, name in self.take_names}
+
+    def same_people(self):
+        return {pk: self.cleaned_data[key] for key, pk in self.same_names if self.cleaned_data.get(key)}

@@ -3,7 +3,8 @@ rules live. Forms, the admin, imports and services all call these.
 
 A NIK is 16 digits: province, regency and district codes (6), date of birth
 DDMMYY with 40 added to the day for women (6), a serial that is not 0000 (4).
-A No. KK has the same area prefix and 16 digits. Spreadsheets hand us these
+A No. KK has the same area prefix and 16 digits (a serial 0000 is only a
+warning for it: kk_serial_warning). Spreadsheets hand us these
 numbers as floats, which keep only 15 significant digits: such a value is
 damaged and must be refused, never "repaired".
 """
@@ -49,7 +50,9 @@ def clean_id_number(value, *, label):
     compact = re.sub(r"[\s.\-]", "", text)
     if not compact:
         raise ValidationError(_("%(label)s is required.") % {"label": label}, code="required")
-    if not compact.isdigit():
+    # isdigit() alone takes full-width and superscript digits, which the
+    # database's [0-9]{16} then refuses with a 500 (or int() in birth_date_from_nik).
+    if not (compact.isascii() and compact.isdigit()):
         raise ValidationError(_("%(label)s may contain digits only.") % {"label": label}, code="not_digits")
     if len(compact) != 16:
         raise ValidationError(
@@ -75,16 +78,20 @@ def clean_nik(value):
 
 
 def clean_kk(value):
-    kk = clean_id_number(value, label=_("Family card number (No. KK)"))
-    if kk[12:] == "0000":
-        raise ValidationError(
-            _(
-                "The last four digits of a No. KK cannot be 0000. If the number came from a "
-                "spreadsheet, it was probably damaged: format the column as Text and type it again."
-            ),
-            code="serial",
+    # A No. KK ending in 0000 is accepted: no rule we can cite forbids it
+    # (unlike a NIK's serial). kk_serial_warning says to check it.
+    return clean_id_number(value, label=_("Family card number (No. KK)"))
+
+
+def kk_serial_warning(kk):
+    """A warning (not an error) for a No. KK whose last four digits are 0000:
+    real numbers like that exist, but so do numbers a spreadsheet damaged."""
+    if kk and kk[12:] == "0000":
+        return _(
+            "The No. KK ends in 0000. Check it against the family card: a number a spreadsheet "
+            "stored as a number can end in zeros."
         )
-    return kk
+    return None
 
 
 def birth_date_from_nik(nik, *, today=None):

@@ -479,6 +479,9 @@ class Member(CheckConstraintsInClean, models.Model):
             models.Index(fields=["sector"], name="member_sector"),
             models.Index(fields=["channel"], name="member_channel"),
             models.Index(fields=["match_key"], name="member_match_key"),
+            # Near matches on the possible-duplicates page read members one
+            # birth date after the other (villages.selectors.near_duplicates).
+            models.Index(fields=["birth_date", "id"], name="member_birth_date"),
         ]
 
     def __str__(self):
@@ -587,6 +590,63 @@ class IdNumberAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_reason_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Merge(models.Model):
+    """Two records of one household or one person made one (villages.merging).
+    The other record is gone, but its history rows keep its id (``other_id``),
+    so its earlier history stays readable under the survivor."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("household")
+        MEMBER = "member", _("member")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # SET_NULL: the record of a merge outlives a survivor removed later.
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household kept"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merges",
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member kept"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merges",
+    )
+    other_id = models.PositiveBigIntegerField(_("id of the merged record"))
+    other_label = models.CharField(_("merged record"), max_length=150)
+    other_number = models.CharField(_("NIK or No. KK of the merged record"), max_length=16)
+    other_village = models.ForeignKey(
+        Village, verbose_name=_("village of the merged record"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Field name -> "kept" or "other": whose value the survivor took.
+    choices = models.JSONField(_("values taken"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("merged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merge of duplicates")
+        verbose_name_plural = _("merges of duplicates")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="merge_kind_matches_survivor",
+                condition=models.Q(kind="household", member__isnull=True)
+                | models.Q(kind="member", household__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.other_label} ({self.at:%Y-%m-%d})"
 
 
 # Migration villages 0003 refers to this by its path; surveys.ImportJob uses it.

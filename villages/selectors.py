@@ -3,10 +3,12 @@ import re
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower
+from django.utils.formats import date_format
 
 from desmigratif.access import scope_filter
+from villages import matching
 from villages.countries import country_name
-from villages.models import Area, AreaLevel, Member, PartnerInstitution, Village
+from villages.models import Area, AreaLevel, Household, Member, PartnerInstitution, Village
 
 
 def village_list(*, user):
@@ -50,13 +52,21 @@ def id_number_query(q):
     return digits if digits.isdigit() else ""
 
 
+# Officers find a person by the last six digits of the NIK on the card. Six
+# digits anywhere in a number would also match the first six, the district
+# code every NIK of the village starts with, or the date of birth in the
+# middle of another NIK: these are matched at the end only.
+NUMBER_END_DIGITS = 6
+
+
 def household_list(*, village, q="", status="", country="", sector="", channel="", full_ids=False):
-    """The village's households, filtered; members prefetched for the page.
+    """The village's households, filtered (their members: see the view).
 
     A complete 16-digit NIK or No. KK finds its household for everyone (the
     caller logs and throttles it for those who see numbers masked). Part of a
     number is searched only for ``full_ids`` users: for the others it finds
-    nothing, or the last four digits could be guessed one search at a time."""
+    nothing, or the last four digits could be guessed one search at a time.
+    Six digits are the end of a number (NUMBER_END_DIGITS)."""
     households = village.households.all()
     member_filters = {}
     if status:
@@ -81,9 +91,10 @@ def household_list(*, village, q="", status="", country="", sector="", channel="
         elif digits and not full_ids:
             households = households.none()
         elif digits:
+            lookup = "endswith" if len(digits) == NUMBER_END_DIGITS else "contains"
             households = households.filter(
-                Q(no_kk__contains=digits)
-                | Exists(Member.objects.filter(household=OuterRef("pk"), nik__contains=digits))
+                Q(**{f"no_kk__{lookup}": digits})
+                | Exists(Member.objects.filter(household=OuterRef("pk"), **{f"nik__{lookup}": digits}))
             )
         else:
             # LOWER, not icontains' UPPER: the trigram index on UPPER(name)
@@ -97,9 +108,9 @@ def household_list(*, village, q="", status="", country="", sector="", channel="
                     )
                 )
             )
-    return households.order_by("-updated_at", "pk").prefetch_related(
-        Prefetch("members", queryset=Member.objects.order_by("id"))
-    )
+    # The page's members are read by the view (villages.views._household_rows)
+    # as plain values: a model instance per member was a tenth of the list's CPU.
+    return households.order_by("-updated_at", "pk")
 
 
 def member_status_counts(*, village):
@@ -120,13 +131,27 @@ def _readable(field, value):
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return date_format(value)
     return value
+
+
+readable_value = _readable
 
 
 def member_history(*, member):
     """The member's changes, newest first: who, when, why, and what changed."""
-    records = list(member.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    return _history_entries(Member, member.history.all())
+
+
+def merged_record_history(*, merge):
+    """The history of the record a merge removed (villages.merging), newest
+    first, its removal included: its history rows keep its id."""
+    model = Member if merge.kind == "member" else Household
+    return _history_entries(model, model.history.filter(id=merge.other_id))
+
+
+def _history_entries(model, history):
+    records = list(history.select_related("history_user").order_by("-history_date", "-history_id"))
     entries = []
     # Each record against the one before it (the oldest against nothing).
     for newer, older in zip(records, records[1:] + [None], strict=False):
@@ -134,7 +159,7 @@ def member_history(*, member):
         if older is not None:
             delta = newer.diff_against(older)
             for change in delta.changes:
-                field = Member._meta.get_field(change.field)
+                field = model._meta.get_field(change.field)
                 changes.append((field, _readable(field, change.old), _readable(field, change.new)))
         entries.append({"record": newer, "changes": changes})
     return entries
@@ -168,3 +193,46 @@ def possible_duplicates(*, user, limit=200):
     for member in matches:
         grouped.setdefault(member.match_key, []).append(member)
     return list(grouped.values())
+
+
+NEAR_MATCH_ROWS = 1000
+
+
+def near_duplicates(*, user, born_from=None, rows=NEAR_MATCH_ROWS):
+    """Pairs of members in scope born on the same day whose names are similar
+    but not the same once reduced (villages.matching.near_match_pairs: "Moh.
+    Rizki" and "Muhammad Rizky"); the exact matches are possible_duplicates'.
+
+    Reads at most ``rows`` members, one birth date after the other from
+    ``born_from``, in the (birth_date, id) index, and compares names only
+    within each date: the cost follows ``rows``, not the members in scope.
+    Returns (pairs, next_date): the birth date to go on from, or None when
+    the last date was read. A date with more than ``rows`` members is
+    compared on its first ``rows`` only."""
+    members = Member.objects.in_scope(user)
+    if born_from is not None:
+        members = members.filter(birth_date__gte=born_from)
+    read = list(
+        members.select_related("household__village__area").order_by("birth_date", "id")[: rows + 1]
+    )
+    next_date = None
+    if len(read) > rows:
+        last = read[rows].birth_date
+        kept = [member for member in read[:rows] if member.birth_date != last]
+        if kept:
+            read, next_date = kept, last
+        else:
+            read = read[:rows]
+            next_date = last + datetime.timedelta(days=1)
+    by_date = {}
+    for member in read:
+        by_date.setdefault(member.birth_date, []).append(member)
+    pairs = []
+    for group in by_date.values():
+        if len(group) < 2:
+            continue
+        for i, j, score in matching.near_match_pairs([member.name for member in group]):
+            one, other = group[i], group[j]
+            if one.match_key != other.match_key:
+                pairs.append((one, other, round(score)))
+    return pairs, next_date

@@ -172,30 +172,43 @@ def _save_unique(obj, field, message):
 
 @transaction.atomic
 def household_save(
-    *, household: Household, members=(), removed_members=(), user=None, version: int | None = None
+    *,
+    household: Household,
+    members=(),
+    removed_members=(),
+    user=None,
+    version: int | None = None,
+    change_reason: str | None = None,
 ) -> Household:
     """Create or change a household with its members: all of it or nothing.
 
     `members` are unsaved or changed Member objects of this household,
     `removed_members` the ones to delete. `version`: the household's version the
     form showed; if the household or one of its members was saved since, nothing
-    is written (desmigratif.concurrency.EditConflict)."""
+    is written (desmigratif.concurrency.EditConflict). `change_reason` goes into
+    each history entry (e.g. "offline entry")."""
     if household.pk is not None:
         household.version = claim_version(Household, household.pk, version)
     household.full_clean()
     if user is not None:
         household._history_user = user
+    if change_reason:
+        household._change_reason = change_reason
     _save_unique(household, "no_kk", _("This family card number is already registered."))
     for member in removed_members:
         if member.pk and member.household_id == household.pk:
             if user is not None:
                 member._history_user = user
+            if change_reason:
+                member._change_reason = change_reason
             member.delete()
     for member in members:
         member.household = household
         member.full_clean()
         if user is not None:
             member._history_user = user
+        if change_reason:
+            member._change_reason = change_reason
         _save_unique(member, "nik", NIK_TAKEN_MESSAGE)
     _check_household_members(household)
     return household
@@ -207,23 +220,29 @@ def member_mark_departed(
     member: Member,
     departure_date,
     sector="",
-    channel="",
-    placement_agency="",
+    channel: str | None = None,
+    placement_agency: str | None = None,
     user=None,
     version: int | None = None,
+    change_reason: str = "departed",
 ) -> Member:
     """CPMI -> PMI: the worker has left. The earlier values stay in the history.
-    ``version``: the household's version the form showed (EditConflict if older)."""
+    ``channel`` and ``placement_agency``: None keeps the recorded value, ""
+    clears it (the departure form shows the recorded ones, so a blank there
+    was cleared on purpose). ``version``: the household's version the form
+    showed (EditConflict if older)."""
     claim_version(Household, member.household_id, version)
     if member.migration_status != Member.Status.CPMI:
         raise ValidationError(_("Only a CPMI can be marked as departed."), code="not_cpmi")
     member.migration_status = Member.Status.PMI
     member.departure_date = departure_date
     member.sector = sector or member.sector
-    member.channel = channel or member.channel
-    member.placement_agency = placement_agency or member.placement_agency
+    if channel is not None:
+        member.channel = channel
+    if placement_agency is not None:
+        member.placement_agency = placement_agency
     member.full_clean()
-    member._change_reason = "departed"
+    member._change_reason = change_reason
     if user is not None:
         member._history_user = user
     member.save()
@@ -239,6 +258,7 @@ def member_mark_returned(
     training_wishes="",
     user=None,
     version: int | None = None,
+    change_reason: str = "returned",
 ) -> Member:
     """PMI -> PMI purna: the worker has come home. ``version`` as for member_mark_departed."""
     claim_version(Household, member.household_id, version)
@@ -249,7 +269,7 @@ def member_mark_returned(
     member.business_status = business_status
     member.training_wishes = training_wishes
     member.full_clean()
-    member._change_reason = "returned"
+    member._change_reason = change_reason
     if user is not None:
         member._history_user = user
     member.save()

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,6 +8,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -37,13 +41,14 @@ from villages.forms import (
     ReturnForm,
     VillageProfileForm,
 )
-from villages.identity import mask_id_number, nik_district_code, nik_district_warning
+from villages.identity import kk_serial_warning, mask_id_number, nik_district_code, nik_district_warning
 from villages.models import Area, Household, IdNumberAccess, Member
 from villages.selectors import (
     household_list,
     id_number_query,
     member_history,
     member_status_counts,
+    near_duplicates,
     possible_duplicates,
     village_detail_queryset,
     village_list,
@@ -175,7 +180,7 @@ def _nik_district_warnings(request, members, *, full_ids):
 def household_list_view(request, code):
     village = get_village_for_user(request.user, code)
     full_ids = sees_full_id_numbers(request.user, village.code)
-    search = HouseholdSearchForm(request.GET or None)
+    search = HouseholdSearchForm(request.GET or None, full_ids=full_ids)
     filters = search.cleaned_data if search.is_valid() else {}
     filters = {k: v for k, v in filters.items() if v}
     status = 200
@@ -239,37 +244,51 @@ def _path_of_each(name, **kwargs):
     return lambda pk: f"{head}{pk}{tail}"
 
 
+# The badge of each migration status in the household list (family: none).
+STATUS_BADGES = {"pmi": "primary", "cpmi": "warning"}
+
+
 def _household_rows(households, *, village, full_ids):
     """What each row of the household list shows, worked out once per page
     rather than in the template for every row and member: links, the No. KK
-    (masked for those who see it so), statuses and countries in the user's
-    language."""
+    (masked for those who see it so), and the members' names and status
+    badges as HTML. The members are read as plain values in one query (the
+    prefetch's model instances, and the template's loops over every member of
+    every row, were about a fifth of the list's CPU)."""
     household_path = _path_of_each("villages:household", code=village.code)
     member_path = _path_of_each("villages:member", code=village.code)
-    statuses = {value: str(label) for value, label in Member.Status.choices}
-    countries = {}
+    statuses = {value: conditional_escape(label) for value, label in Member.Status.choices}
+    countries = {"": ""}
+    households = list(households)
+    members_of = {household.pk: [] for household in households}
+    if members_of:
+        members = Member.objects.filter(household_id__in=members_of).order_by("id")
+        for household_id, *member in members.values_list(
+            "household_id", "pk", "name", "migration_status", "destination_country"
+        ):
+            members_of[household_id].append(member)
     rows = []
     for household in households:
-        members = []
-        for member in household.members.all():
-            country = member.destination_country
-            if country and country not in countries:
-                countries[country] = country_name(country)
-            members.append(
-                {
-                    "name": member.name,
-                    "url": member_path(member.pk),
-                    "status": member.migration_status,
-                    "status_label": statuses.get(member.migration_status, member.migration_status),
-                    "country": countries.get(country, ""),
-                }
+        links, badges = [], []
+        for pk, name, status, country in members_of[household.pk]:
+            links.append(f'<a href="{conditional_escape(member_path(pk))}">{conditional_escape(name)}</a>')
+            if status == Member.Status.FAMILY:
+                continue
+            if country not in countries:
+                countries[country] = conditional_escape(country_name(country))
+            where = f" \u00b7 {countries[country]}" if countries[country] else ""
+            badges.append(
+                f'<span class="badge text-bg-{STATUS_BADGES.get(status, "success")} me-1">'
+                f"{statuses.get(status, conditional_escape(status))}{where}</span>"
             )
         rows.append(
             {
                 "household": household,
                 "url": household_path(household.pk),
                 "no_kk": household.no_kk if full_ids else mask_id_number(household.no_kk),
-                "members": members,
+                # Every value above is escaped.
+                "member_links": mark_safe(", ".join(links)),  # noqa: S308
+                "status_badges": mark_safe("".join(badges)),  # noqa: S308
             }
         )
     return rows
@@ -280,6 +299,7 @@ def _household_rows(households, *, village, full_ids):
 def household_detail_view(request, code, pk):
     village = get_village_for_user(request.user, code)
     household = get_object_or_404(village.households.prefetch_related("members"), pk=pk)
+    full_ids = sees_full_id_numbers(request.user, village.code)
     return render(
         request,
         "villages/household_detail.html",
@@ -287,8 +307,9 @@ def household_detail_view(request, code, pk):
             "village": village,
             "area_path": village.area.path(),
             "household": household,
-            "full_ids": sees_full_id_numbers(request.user, village.code),
+            "full_ids": full_ids,
             "can_edit": can_write_village_records(request.user),
+            "merges": _merges_shown(household.merges, village, full_ids),
         },
     )
 
@@ -340,6 +361,8 @@ def _household_form_view(request, village, household):
         else:
             if saved is not None:
                 _nik_district_warnings(request, list(saved.members.all()), full_ids=full_ids)
+                if warning := kk_serial_warning(saved.no_kk):
+                    messages.warning(request, warning)
             messages.success(request, _("The household has been saved."))
             return redirect(url)
     if conflict:
@@ -447,6 +470,7 @@ def member_detail_view(request, code, pk):
         id_number_access_log(
             user=request.user, reason=IdNumberAccess.Reason.MEMBER_PAGE, village=village, member=member
         )
+    history = member_history(member=member)
     return render(
         request,
         "villages/member_detail.html",
@@ -455,16 +479,31 @@ def member_detail_view(request, code, pk):
             "area_path": village.area.path(),
             "member": member,
             "household": member.household,
-            "history": member_history(member=member),
+            "history": history,
+            # A merge leaves a "merged" entry: only then is there a merge to read.
+            "merges": (
+                _merges_shown(member.merges, village, full_ids)
+                if any(entry["record"].history_change_reason == "merged" for entry in history)
+                else []
+            ),
             "full_ids": full_ids,
             "can_edit": can_write_village_records(request.user),
         },
     )
 
 
+def _merges_shown(merges, village, full_ids):
+    """The merges into a record; the merged record's number in full only for
+    those who see this village's in full, and only if it was of this village."""
+    merges = list(merges.select_related("user"))
+    for merge in merges:
+        merge.shown_in_full = full_ids and merge.other_village_id == village.code
+    return merges
+
+
 def _status_change_view(request, code, pk, *, form_class, service, title, done_message):
     village, member = _member_for_user(request.user, code, pk, for_write=True)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, member=member)
     # The household's version: a status change on a record changed since the
     # form was opened (another status change, an edit, an import) is refused.
     seen = seen_version(request.POST)
@@ -516,7 +555,7 @@ def _member_status_details(member):
                 _("%(field)s: “%(value)s”")
                 % {
                     "field": capfirst(Member._meta.get_field(name).verbose_name),
-                    "value": date_format(value, "SHORT_DATE_FORMAT"),
+                    "value": date_format(value),
                 }
             )
     return details
@@ -552,10 +591,58 @@ def member_return_view(request, code, pk):
 @login_required
 def possible_duplicates_view(request):
     groups = possible_duplicates(user=request.user)
+    born_from = _date_param(request.GET.get("dari"))
+    near, next_date = near_duplicates(user=request.user, born_from=born_from)
+    members = [member for group in groups for member in group] + [m for pair in near for m in pair[:2]]
     full_codes = {
         member.household.village_id
-        for group in groups
-        for member in group
+        for member in members
         if sees_full_id_numbers(request.user, member.household.village_id)
     }
-    return render(request, "villages/possible_duplicates.html", {"groups": groups, "full_codes": full_codes})
+    can_merge = can_write_village_records(request.user)
+    merge_members = _pair_path("villages:merge_members")
+    merge_households = _pair_path("villages:merge_households")
+
+    def pair(kept, other, score=None):
+        """Links that merge ``other`` into ``kept`` (the page asks again which values win)."""
+        if not can_merge:
+            return {"kept": kept, "other": other, "score": score}
+        return {
+            "kept": kept,
+            "other": other,
+            "score": score,
+            "members_url": merge_members(kept.pk, other.pk),
+            "households_url": (
+                merge_households(kept.household_id, other.household_id)
+                if kept.household_id != other.household_id
+                else ""
+            ),
+        }
+
+    return render(
+        request,
+        "villages/possible_duplicates.html",
+        {
+            "groups": groups,
+            "cards": [(group, [pair(group[0], other) for other in group[1:]]) for group in groups],
+            "near": [pair(one, other, score) for one, other, score in near],
+            "born_from": born_from,
+            "next_date": next_date,
+            "full_codes": full_codes,
+            "can_merge": can_merge,
+        },
+    )
+
+
+def _date_param(value):
+    try:
+        return datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _pair_path(name):
+    """(pk, other) -> the path of URL ``name``, reversing once for the page."""
+    stand_ins = (2**31 - 2, 2**31 - 1)
+    path = reverse(name, kwargs={"pk": stand_ins[0], "other": stand_ins[1]})
+    return lambda pk, other: path.replace(str(stand_ins[0]), str(pk)).replace(str(stand_ins[1]), str(other))

@@ -5,14 +5,19 @@ the same numbers for screen readers and printing."""
 from django import template
 from django.utils.translation import gettext as _
 
+from desmigratif.numbers import format_number
+
 register = template.Library()
 
+# Each bar's label sits on a line of its own above it, and the chart is
+# about as wide as a phone: scaled to a 360 px screen, a label to the left of
+# the bars came out at 6 px and was cut at the left edge.
 BAR_HEIGHT = 18
 GAP = 8
-LABEL_WIDTH = 170
-BAR_WIDTH = 260
-VALUE_WIDTH = 90
-WIDTH = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+LABEL_HEIGHT = 16
+WIDTH = 320
+# Room after the longest bar for its number: about 7 units a character at font size 12.
+CHAR_WIDTH = 7
 
 
 def _svg(number):
@@ -22,7 +27,8 @@ def _svg(number):
 
 
 def _number(value):
-    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+    """A bar's figure as the page's language writes it: "1.234" / "1,234"."""
+    return format_number(value)
 
 
 @register.inclusion_tag("dashboards/_bar_chart.html")
@@ -34,21 +40,23 @@ def bar_chart(rows, title, first=None, second=None, unit=""):
     two = bool(rows) and len(rows[0]) > 2
     biggest = max((max(row[1:]) for row in rows), default=0) or 1
     bars = []
-    step = BAR_HEIGHT * (2 if two else 1) + GAP
+    longest = max((len(_number(value)) for row in rows for value in row[1:3]), default=1)
+    bar_width = WIDTH - max(longest * CHAR_WIDTH + 8, 40)
+    step = LABEL_HEIGHT + BAR_HEIGHT * (2 if two else 1) + GAP
     for index, row in enumerate(rows):
         y = index * step
         values = row[1:3] if two else row[1:2]
         bars.append(
             {
                 "label": row[0],
-                "label_y": _svg(y + BAR_HEIGHT * (2 if two else 1) / 2 + 5),
+                "label_y": _svg(y + LABEL_HEIGHT - 4),
                 "parts": [
                     {
-                        "y": _svg(y + n * BAR_HEIGHT),
-                        "width": _svg(BAR_WIDTH * (value or 0) / biggest),
+                        "y": _svg(y + LABEL_HEIGHT + n * BAR_HEIGHT),
+                        "width": _svg(bar_width * (value or 0) / biggest),
                         "value": _number(value),
-                        "text_x": _svg(LABEL_WIDTH + BAR_WIDTH * (value or 0) / biggest + 4),
-                        "text_y": _svg(y + n * BAR_HEIGHT + BAR_HEIGHT - 5),
+                        "text_x": _svg(bar_width * (value or 0) / biggest + 4),
+                        "text_y": _svg(y + LABEL_HEIGHT + n * BAR_HEIGHT + BAR_HEIGHT - 5),
                         "series": n,
                     }
                     for n, value in enumerate(values)
@@ -67,8 +75,8 @@ def bar_chart(rows, title, first=None, second=None, unit=""):
         "empty": not rows or not any(any(v for v in row[1:]) for row in rows),
         "width": str(WIDTH),
         "height": str(max(len(rows) * step - GAP, BAR_HEIGHT)),
-        "label_width": str(LABEL_WIDTH),
-        "label_end": str(LABEL_WIDTH - 6),
+        "label_width": "0",
+        "label_end": "0",
         "bar_height": str(BAR_HEIGHT - 2),
         "aria_label": f"{title}. {summary}",
     }

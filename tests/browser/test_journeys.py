@@ -14,6 +14,7 @@ import re
 
 from django.urls import reverse
 from django.utils import timezone
+from django_countries import countries
 
 from desmigratif.models import User
 from desmigratif.spreadsheets import write_csv
@@ -76,7 +77,10 @@ def test_officer_adds_a_household_and_submits_a_report(page):
     assert not page.locator("#id_members-1-destination_country").is_visible()
     page.select_option("#id_members-1-migration_status", "pmi")
     assert page.locator("#id_members-1-destination_country").is_visible()
-    page.select_option("#id_members-1-destination_country", "MY")
+    # One list of every country on the page, which each row's input names; the name is sent.
+    assert page.locator("datalist#country-names option").count() == len(countries)
+    assert page.get_attribute("#id_members-1-destination_country", "list") == "country-names"
+    page.fill("#id_members-1-destination_country", "Malaysia")
     page.select_option("#id_members-1-sector", "formal")
     page.select_option("#id_members-1-channel", "procedural")
     page.fill("#id_members-1-departure_date", "2021-06-01")

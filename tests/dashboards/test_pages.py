@@ -291,7 +291,7 @@ def test_chart_lengths_are_not_localised(client, known, officer_a):
 
     html = client.get(f"/dasbor/desa/{A}/").content.decode()
 
-    assert '<rect x="170"' in html
+    assert '<rect x="0" y="16"' in html
     assert not re.search(r'(width|x|y)="[0-9.]*,', html)
 
 

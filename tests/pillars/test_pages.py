@@ -191,7 +191,7 @@ def test_the_member_page_shows_the_members_trainings(officer, villages, people, 
     html = officer.get(f"/desa/{A}/anggota/{people.returnee_a.pk}/").content.decode()
 
     assert "Trainings (pillar II)" in html
-    assert "Pemasaran online" in html and "05/09/2023" in html
+    assert "Pemasaran online" in html and "5 Sep 2023" in html
     assert records.a.training.title in html
     assert records.b.training.title not in html
     other = officer.get(f"/desa/{A}/anggota/{people.wife_a.pk}/").content.decode()

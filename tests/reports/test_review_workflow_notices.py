@@ -192,7 +192,7 @@ def test_a_late_report_shows_the_figures_as_of_its_quarter_end(
     assert report.snapshot["households"]["pmi"] == 0
     english.force_login(officer_a)
     html = english.get(f"/laporan/{report.pk}/").content.decode()
-    assert "31/03/2026" in html and "15/05/2026" in html  # as of, and submitted separately
+    assert "31 Mar 2026" in html and "15 May 2026" in html  # as of, and submitted separately
 
 
 def test_snapshot_labels_follow_the_reader(monkeypatch, indicators, officer_a, villages):

@@ -152,10 +152,10 @@ def test_bad_command_lines_exit_2(villages, province_user, good_csv, args, messa
     [
         ("survei.xlsx", b"kode_desa,no_kk\n", "This file is not an Excel workbook (.xlsx)"),
         ("survei.xlsx", b"PK\x03\x04broken zip", "This file is not an Excel workbook (.xlsx)"),
-        ("survei.csv", "kode_desa\nDésa\n".encode("latin-1"), "is not UTF-8 text"),
+        ("survei.csv", b"kode_desa\n\x01\x02\xff\xfe\x81\n", "is not text in UTF-8 or Windows-1252"),
         ("survei.pdf", b"%PDF-1.4", "Upload an Excel workbook (.xlsx) or a CSV file (.csv)."),
     ],
-    ids=["text-renamed-xlsx", "corrupt-zip", "not-utf8", "wrong-type"],
+    ids=["text-renamed-xlsx", "corrupt-zip", "binary-junk", "wrong-type"],
 )
 def test_unreadable_files_exit_2(villages, tmp_path, name, content, message):
     path = tmp_path / name

@@ -453,11 +453,19 @@ def test_a_file_over_the_size_limit_is_refused(officer, settings, django_capture
         ("survei.xls", b"\xd0\xcf\x11\xe0", "This spreadsheet type cannot be read."),
         ("survei.xlsx", b"kode_desa,no_kk\n35.24.07.2004,1\n", "This file is not an Excel workbook (.xlsx)"),
         ("survei.xlsx", b"PK\x03\x04" + b"\x00garbage" * 50, "This file is not an Excel workbook (.xlsx)"),
-        ("survei.csv", "kode_desa;nama\n35.24.07.2004;Désa\n".encode("latin-1"), "is not UTF-8 text"),
+        ("survei.csv", b"kode_desa;nama\n\x01\x02\xff\xfe\x81\x90\n", "is not text in UTF-8 or Windows-1252"),
         ("survei.csv", "kode_desa".encode("utf-16"), "contains NUL characters"),
         ("survei.csv", b"kode_desa,nama\n35.24.07.2004,a\x00b\n", "contains NUL characters"),
     ],
-    ids=["extension", "old-excel", "text-renamed-xlsx", "corrupt-zip", "latin-1-csv", "utf-16-csv", "nul"],
+    ids=[
+        "extension",
+        "old-excel",
+        "text-renamed-xlsx",
+        "corrupt-zip",
+        "binary-junk-csv",
+        "utf-16-csv",
+        "nul",
+    ],
 )
 def test_a_file_whose_content_does_not_fit_is_refused(
     officer, django_capture_on_commit_callbacks, name, content, message
@@ -632,7 +640,11 @@ def test_household_template_lists_the_label_tables(client, officer_a, tmp_path):
     assert columns["status_migrasi"] == ["CPMI", "PMI", "PMI Purna", "Keluarga"]
     assert columns["sektor"] == ["Formal", "Informal"]
     assert columns["jalur"] == ["Prosedural", "Non-prosedural"]
+    assert columns["usaha"] == ["Punya usaha", "Ingin memulai", "Tidak berminat"]
+    assert columns["sekolah"] == ["Belum sekolah", "Masih sekolah", "Putus sekolah", "Tamat"]
     assert lists.sheet_state == "hidden"
+    header = [cell.value for cell in workbook.worksheets[0][1]]
+    assert header[-4:] == ["usaha", "minat_pelatihan", "sekolah", "pengasuh"]
     # NIK and No. KK columns are text, so Excel does not turn them into numbers.
     data = workbook.worksheets[0]
     nik_column = openpyxl.utils.get_column_letter(hf.COLUMNS.index("nik") + 1)

@@ -528,13 +528,15 @@ def test_rows_for_a_village_not_enrolled_or_unknown_are_rejected(villages, tmp_p
 )
 def test_a_household_whose_rows_disagree_is_refused(villages, tmp_path, column, value):
     rows = survey_rows()
+    first = rows[0][column]
     rows[1][column] = value  # row 3, the second row of KK_1
 
     report = run_import("households", write_file(tmp_path, rows), write=True)
 
     assert columns_by_row(report) == {3: [column]}
     assert the_messages(report, 3) == (
-        f"This household's {column} differs from its row 2: all rows of one No. KK must agree."
+        f"This household's {column} is “{value}” in this row but “{first}” in its row 2: all rows "
+        "of one No. KK must agree (a blank cell takes the household's value)."
     )
     assert_nothing_written(report, NOTHING)
 

@@ -554,9 +554,44 @@ def test_read_csv_from_an_upload_with_commas_and_no_bom():
     assert rows == [(2, {"nik": HEAD_NIK, "nama": "Budi, S.Pd"}), (4, {"nik": "x", "nama": "a\nb"})]
 
 
-def test_read_csv_refuses_text_that_is_not_utf8(tmp_path):
+def test_read_csv_saved_by_excel_as_windows_1252(tmp_path):
+    """Excel's plain "CSV (Comma delimited)" on Windows is Windows-1252."""
     path = tmp_path / "ansi.csv"
-    path.write_bytes("nik;nama\r\n1;Désirée\r\n".encode("cp1252"))
+    path.write_bytes("nik;nama\r\n1;Désirée Sútinah\r\n2;Nurhayati Ç €\r\n".encode("cp1252"))
+
+    sheet = read_rows(path)
+
+    assert [row["nama"] for _number, row in sheet] == ["Désirée Sútinah", "Nurhayati Ç €"]
+    assert sheet.encoding == "Windows-1252"
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [("nik\r\nSútinah\r\n".encode(), "UTF-8"), ("\ufeffnik\r\nSútinah\r\n".encode(), "UTF-8")],
+    ids=["utf-8", "utf-8-bom"],
+)
+def test_read_csv_in_utf8_says_so(tmp_path, content, encoding):
+    path = tmp_path / "survey.csv"
+    path.write_bytes(content)
+
+    sheet = read_rows(path)
+
+    assert list(sheet) == [(2, {"nik": "Sútinah"})]
+    assert sheet.encoding == encoding
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"nik;nama\r\n1;\x01\x02\x03\xff\xfe\r\n",  # control characters: not text
+        b"nik;nama\r\n1;\x81\x8d\x90\r\n",  # bytes Windows-1252 does not define
+        "\ufeffnik\r\nSútinah\r\n".encode() + "Désirée".encode("cp1252"),  # a BOM, then not UTF-8
+    ],
+    ids=["control-characters", "undefined-bytes", "bom-then-not-utf8"],
+)
+def test_read_csv_refuses_bytes_that_are_not_text(tmp_path, content):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(content)
 
     with pytest.raises(ValidationError) as error:
         list(read_rows(path))
@@ -585,15 +620,19 @@ def test_a_formula_in_an_uploaded_workbook_is_never_evaluated(tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["nama", "alamat"])
-    sheet["A2"] = "=1+2"  # a real formula cell, without a cached result
     sheet["B2"] = "=1+2"
     sheet["B2"].data_type = "s"  # a text that looks like a formula
     path = tmp_path / "formula.xlsx"
     workbook.save(path)
+    assert list(read_rows(path)) == [(2, {"nama": None, "alamat": "=1+2"})]
+    sheet["A2"] = "=1+2"  # a real formula cell, without a cached result: never taken as empty
+    workbook.save(path)
 
-    rows = list(read_rows(path))
+    with pytest.raises(ValidationError) as error:
+        list(read_rows(path))
 
-    assert rows == [(2, {"nama": None, "alamat": "=1+2"})]
+    assert error.value.code == "formula_without_value"
+    assert error.value.params == {"cell": "A2", "sheet": "Sheet"}
 
 
 def test_numbers_in_nik_and_no_kk_cells_are_reported_as_damaged(tmp_path):
@@ -770,3 +809,37 @@ def test_csv_export_is_a_stream_of_chunks():
 
     assert next(chunks) == "\ufeffnik\r\n"
     assert [chunk.count("\r\n") for chunk in chunks] == [500, 500, 200]
+
+
+def _with_sheet_xml(path, replace):
+    """The workbook at ``path`` with its first sheet's XML changed by ``replace``."""
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = replace(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_formulas_saved_with_their_value_by_excel_are_read_as_that_value(tmp_path):
+    """Excel and LibreOffice save a formula's result with it (an empty text
+    as t="str" with an empty value): that value is read."""
+    path = tmp_path / "excel.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["nik", "nama", "catatan"])
+    workbook.active.append(["A", "B", "C"])
+    workbook.save(path)
+    excel = (
+        b'<c r="A2" t="inlineStr"><is><t>x</t></is></c>'
+        b'<c r="B2" t="str"><f>PROPER("budi")</f><v>Budi</v></c>'
+        b'<c r="C2" t="str"><f>""</f><v></v></c>'
+    )
+    _with_sheet_xml(
+        path,
+        lambda xml: (
+            xml[: xml.index(b'<c r="A2"')] + excel + xml[xml.index(b"</row>", xml.index(b'<c r="A2"')) :]
+        ),
+    )
+
+    assert list(read_rows(path)) == [(2, {"nik": "x", "nama": "Budi", "catatan": None})]

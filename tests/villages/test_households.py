@@ -399,6 +399,16 @@ def test_nik_from_an_unknown_district_is_saved_with_a_warning(client, officer):
     assert warning.startswith(f"{HEAD['name']} ({nik}):")
 
 
+def test_family_card_number_ending_in_0000_is_saved_with_a_warning(client, officer):
+    """Not refused (no rule forbids it), but the officer is asked to check it."""
+    response = client.post(ADD, household_post(client, HEAD, no_kk="3524070101230000"), follow=True)
+
+    assert Household.objects.get().no_kk == "3524070101230000"
+    [warning] = alerts(response, "warning")
+    assert "0000" in warning
+    assert text("The household has been saved.") in alerts(response, "success")
+
+
 def test_nik_from_a_known_district_gives_no_warning(client, officer):
     response = client.post(ADD, household_post(client, HEAD, WIFE_PMI), follow=True)
 
@@ -535,7 +545,7 @@ def test_edit_form_shows_the_household_as_saved(client, officer, household_a):
     assert data["members-INITIAL_FORMS"] == "2"
     assert {data["members-0-nik"], data["members-1-nik"]} == {MAN, WOMAN}
     assert data["members-1-birth_date"] == "1978-10-03"
-    assert data["members-1-destination_country"] == "TW"
+    assert data["members-1-destination_country"] == "Taiwan"  # the name, in the UI language
 
 
 def test_officer_edits_a_member_through_the_household_form(client, officer, household_a):

@@ -15,6 +15,7 @@ from villages.identity import (
     check_nik_agrees,
     clean_kk,
     clean_nik,
+    kk_serial_warning,
     mask_id_number,
     nik_district_code,
     nik_district_warning,
@@ -256,6 +257,17 @@ def test_a_real_family_card_number_is_accepted():
 )
 def test_family_card_number_must_be_16_digits(kk, code):
     assert refusal(clean_kk, kk)[0] == code
+
+
+def test_a_family_card_number_ending_in_0000_is_accepted_with_a_warning():
+    """No rule we can cite forbids a No. KK serial 0000 (unlike a NIK's):
+    accepted, with a warning to check it against the card."""
+    assert clean_kk("3524070101230000") == "3524070101230000"
+    with translation.override("en"):
+        warning = kk_serial_warning("3524070101230000")
+
+    assert "0000" in str(warning)
+    assert kk_serial_warning(KK) is None
 
 
 # Masking

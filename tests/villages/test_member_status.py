@@ -6,6 +6,7 @@ import html
 
 import pytest
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
@@ -29,6 +30,12 @@ def text(message):
 def page_text(response):
     """The page's HTML with entities decoded (→, –, quotes)."""
     return html.unescape(response.content.decode())
+
+
+def shown_time(moment):
+    """A history entry's time as the Indonesian page writes it: "2 Des 2026 14.05"."""
+    with translation.override("id"):
+        return date_format(localtime(moment), "DATETIME_FORMAT")
 
 
 def change_line(field_name, old, new):
@@ -101,7 +108,7 @@ def test_officer_marks_a_cpmi_as_departed(client, officer, cpmi):
     assert cpmi.sector == Member.Sector.INFORMAL
     assert cpmi.channel == Member.Channel.PROCEDURAL
     assert cpmi.destination_country == "TW"  # kept from the CPMI record
-    assert cpmi.placement_agency == "PT Awal"  # left empty in the form: kept
+    assert cpmi.placement_agency == "PT Awal"  # shown in the form and sent back as it was
 
 
 def test_departure_keeps_the_earlier_status_in_the_history(client, officer, cpmi):
@@ -121,10 +128,10 @@ def test_member_page_shows_who_marked_the_departure_and_the_earlier_status(clien
 
     record = cpmi.history.latest()
     assert officer.get_full_name() in page
-    assert localtime(record.history_date).strftime("%d/%m/%Y %H:%M") in page
+    assert shown_time(record.history_date) in page
     assert f"({text('departed')})" in page
     assert change_line("migration_status", status_label("cpmi"), status_label("pmi")) in page
-    assert change_line("departure_date", "", "01/02/2024") in page
+    assert change_line("departure_date", "", "1 Feb 2024") in page
     assert change_line("sector", "", text(Member.Sector.FORMAL.label)) in page
 
 
@@ -162,6 +169,40 @@ def test_departure_today_is_accepted(client, officer, cpmi):
     response = post_form(client, depart_url(cpmi), departure_date=TODAY.isoformat(), sector="formal")
 
     assert response.status_code == 302
+
+
+def test_departure_form_shows_the_channel_and_agency_already_recorded(client, officer, cpmi):
+    data = form_data(client.get(depart_url(cpmi)))
+
+    assert data["channel"] == Member.Channel.PROCEDURAL
+    assert data["placement_agency"] == "PT Awal"
+
+
+def test_departure_form_changes_or_clears_the_recorded_channel_and_agency(client, officer, cpmi):
+    response = post_form(
+        client,
+        depart_url(cpmi),
+        departure_date="2024-02-01",
+        sector="informal",
+        channel="non_procedural",
+        placement_agency="",
+    )
+
+    assert response.status_code == 302
+    cpmi.refresh_from_db()
+    assert (cpmi.channel, cpmi.placement_agency) == (Member.Channel.NON_PROCEDURAL, "")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_officer_of_another_village_cannot_open_the_departure_form(client, officer_b, cpmi, method):
+    client.force_login(officer_b)
+
+    response = getattr(client, method)(depart_url(cpmi), {"departure_date": "2024-02-01", "sector": "formal"})
+
+    assert response.status_code == 404
+    assert "PT Awal" not in response.content.decode()
+    cpmi.refresh_from_db()
+    assert cpmi.migration_status == Member.Status.CPMI
 
 
 @pytest.mark.parametrize("missing", ["departure_date", "sector"])
@@ -212,7 +253,7 @@ def test_member_page_shows_who_marked_the_return_and_the_earlier_status(client, 
     assert officer.get_full_name() in page
     assert f"({text('returned')})" in page
     assert change_line("migration_status", status_label("pmi"), status_label("returnee")) in page
-    assert change_line("return_date", "", "30/06/2024") in page
+    assert change_line("return_date", "", "30 Jun 2024") in page
 
 
 @pytest.mark.parametrize("status", ["cpmi", "family", "returnee"])
@@ -365,10 +406,7 @@ def test_member_page_shows_who_when_and_what_changed_with_readable_labels(client
 
     record = member.history.latest()
     words = " ".join(strip_tags(page).split())
-    assert (
-        f"{localtime(record.history_date):%d/%m/%Y %H:%M} · {officer.get_full_name()} · {text('changed')}"
-        in words
-    )
+    assert f"{shown_time(record.history_date)} · {officer.get_full_name()} · {text('changed')}" in words
     assert change_line("education", "SD", text(Member.Education.SMA.label)) in page
     assert change_line("name", "Sutrisno", "Sutrisno Hadi") in page
     assert change_line("destination_country", "Taiwan", "Hong Kong") in page

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
 from reports.models import NARRATIVE_FIELDS, quarter_of
@@ -209,6 +209,12 @@ def seed_urls(registry):
             f"/desa/{code}/rumah-tangga/{household.pk}/",
             f"/desa/{code}/rumah-tangga/{household.pk}/ubah/",
         ]
+    # The merge pages of the possible duplicate (Budi Santoso in A and B).
+    budi = sorted((m for m in registry if m.name.lower() == "budi santoso"), key=lambda m: m.pk)
+    urls += [
+        f"/desa/anggota/kemungkinan-ganda/gabung-anggota/{budi[0].pk}/{budi[1].pk}/",
+        f"/desa/anggota/kemungkinan-ganda/gabung-rumah-tangga/{budi[0].household_id}/{budi[1].household_id}/",
+    ]
     for member in registry:
         code = member.household.village_id
         urls.append(f"/desa/{code}/anggota/{member.pk}/")
@@ -271,7 +277,7 @@ def test_masked_pages_still_show_the_facts_the_attack_needs(client, request, reg
 
     html = client.get(f"/desa/{A}/anggota/{member.pk}/").content.decode()
 
-    assert "02/11/1983" in html
+    assert "2 Nov 1983" in html
     assert "352407••••••••••" in html
     assert "Brengkok" in html
 
@@ -405,12 +411,15 @@ def test_member_pages_viewed_do_not_count_against_the_search_limit(client, setti
 
 
 @pytest.mark.parametrize("role", MASKED_ROLES)
-@pytest.mark.parametrize("part", ["serial", "last 8 digits", "first 12 digits"])
+@pytest.mark.parametrize("part", ["serial", "last 6 digits", "last 8 digits", "first 12 digits"])
 def test_part_of_a_nik_finds_nothing_for_masked_roles(client, request, registry, role, part):
     member = registry.get(name="Joko Susilo")
-    query = {"serial": member.nik[12:], "last 8 digits": member.nik[8:], "first 12 digits": member.nik[:12]}[
-        part
-    ]
+    query = {
+        "serial": member.nik[12:],
+        "last 6 digits": member.nik[10:],
+        "last 8 digits": member.nik[8:],
+        "first 12 digits": member.nik[:12],
+    }[part]
     client.force_login(request.getfixturevalue(role))
 
     response = client.get(f"/desa/{A}/rumah-tangga/", {"q": query})
@@ -431,6 +440,41 @@ def test_village_officer_and_administrator_search_by_part_of_a_number(client, re
 
     assert households_found(by_nik) == [member.household]
     assert households_found(by_kk) == [member.household]
+
+
+@pytest.mark.parametrize("role", ["officer_a", "administrator"])
+@pytest.mark.parametrize("typed", ["889427", "889 427"])
+def test_last_6_digits_of_a_nik_find_that_member_only(client, request, registry, villages, role, typed):
+    joko = registry.get(name="Joko Susilo")
+    assert joko.nik.endswith("889427")
+    # Born in August 1989 with serial 4270: the same six digits in the middle of the NIK.
+    born = datetime.date(1989, 8, 20)
+    other = MemberFactory(
+        household=HouseholdFactory(village=villages.a),
+        name="Agus Salim",
+        birth_date=born,
+        nik=nik_for(born, "L", 4270, area_digits(A)),
+    )
+    assert "889427" in other.nik
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.get(f"/desa/{A}/rumah-tangga/", {"q": typed})
+
+    assert response.status_code == 200
+    assert households_found(response) == [joko.household]
+    assert not alerts(response, "info")
+
+
+def test_search_field_says_which_numbers_can_be_searched(client, officer_a, regency_user, registry):
+    def hint(user):
+        client.force_login(user)
+        return str(client.get(f"/desa/{A}/rumah-tangga/").context["search"]["q"].help_text)
+
+    with translation.override("id"):
+        assert hint(officer_a) == translation.gettext(
+            "A name, a whole NIK or No. KK, or the last 6 digits of a NIK."
+        )
+        assert hint(regency_user) == translation.gettext("A name, or a whole NIK or No. KK (16 digits).")
 
 
 # The household form for regency staff ------------------------------------------
@@ -487,7 +531,7 @@ def test_new_number_typed_by_regency_is_checked_as_usual(client, regency_user, r
     edit = f"/desa/{A}/rumah-tangga/{household.pk}/ubah/"
     client.force_login(regency_user)
     data = form_data(client.get(edit))
-    data["no_kk"] = "3524070101230000"  # a serial 0000
+    data["no_kk"] = "352407010123000"  # 15 digits
 
     response = client.post(edit, data)
 

@@ -81,7 +81,8 @@ def test_household_form_of_four_members_renders_a_bounded_number_of_templates(
             rf'name="{prefix}migration_status"[^>]*>.*?value="{member.migration_status}" selected', html, re.S
         )
         assert f'id="id_{prefix}DELETE"' in html
-    assert '<option value="HK" selected>Hong Kong</option>' in html
+    assert 'name="members-1-destination_country" value="Hong Kong" list="country-names"' in html
+    assert html.count('<datalist id="country-names">') == 1
     assert 'name="members-__prefix__-nik"' in html
 
 

@@ -1,6 +1,6 @@
 from django import template
 
-from villages.countries import country_name
+from villages import countries
 from villages.identity import mask_id_number
 
 register = template.Library()
@@ -14,4 +14,10 @@ def id_number(number, full):
 
 @register.filter
 def country(code):
-    return country_name(code)
+    return countries.country_name(code)
+
+
+@register.simple_tag
+def country_datalist():
+    """Once per page with country inputs (villages.forms.CountryField)."""
+    return countries.country_datalist()

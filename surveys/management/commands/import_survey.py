@@ -4,7 +4,8 @@
     python manage.py import_survey households survey.xlsx --user petugas.brengkok
 
 Exit codes: 0 written (or a dry run found no problem), 1 rows rejected
-(nothing written), 2 a bad command line or a file that cannot be read, 3 the
+(nothing written), 2 a bad command line or a file that cannot be read (or
+has no data rows), 3 the
 infrastructure failed (database unreachable or lost, disk full): a one-line
 message, no traceback, and nothing written (the write is one transaction).
 """
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from surveys.import_jobs import SHEETS, import_file, message_of
+from surveys.import_jobs import SHEETS, describe_read_from, import_file, message_of
 
 BAD_USAGE = 2
 REJECTED = 1
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     help = (
         "Check a survey spreadsheet (.xlsx or .csv) and, unless --dry-run, write it: all rows or, "
         "when any row is rejected, none. Exit code 0 written or clean, 1 rows rejected, 2 bad "
-        "command line or unreadable file, 3 infrastructure failure (database, disk)."
+        "command line, unreadable file or no data rows, 3 infrastructure failure (database, disk)."
     )
 
     def execute(self, *args, **options):
@@ -118,12 +119,15 @@ class Command(BaseCommand):
     def _print_report(self, report, label, file):
         out = self.stdout
         out.write(f"{label}: {file}")
+        if read_from := describe_read_from(report.read_from):
+            out.write(_("Read: %(what)s") % {"what": ", ".join(read_from)})
         for text, number in (
             (_("Rows"), report.total_rows),
             (_("Created"), report.created),
             (_("Updated"), report.updated),
             (_("Unchanged"), report.unchanged),
             (_("Rejected"), report.rejected),
+            (_("Warnings"), report.warning_count),
         ):
             out.write(f"  {text}: {number}")
         if report.missing_columns:
@@ -134,6 +138,10 @@ class Command(BaseCommand):
             )
         for warning in report.warnings:
             out.write(_("Warning: %(warning)s") % {"warning": warning})
+        if report.warning_count > len(report.warnings):
+            out.write(
+                _("… and %(more)s more warnings.") % {"more": report.warning_count - len(report.warnings)}
+            )
         for error in report.errors:
             values = {"row": error.row, "column": error.column, "reason": error.message}
             if error.column:
