@@ -103,26 +103,7 @@ COLUMN_OF_FIELD = {
     "caregiver": "pengasuh",
 }
 HOUSEHOLD_FIELDS = ("village_code", "no_kk", "dusun", "rt", "rw", "address")
-MEMBER_FIELDS = (
-    "nik",
-    "name",
-    "sex",
-    "birth_date",
-    "relation",
-    "education",
-    "migration_status",
-    "destination_country",
-    "sector",
-    "occupation",
-    "placement_agency",
-    "departure_date",
-    "return_date",
-    "channel",
-    "business_status",
-    "training_wishes",
-    "schooling",
-    "caregiver",
-)
+MEMBER_FIELDS = Member.RECORDED_FIELDS
 _FIELD_OF_COLUMN = {column: field for field, column in COLUMN_OF_FIELD.items()}
 REQUIRED_COLUMNS = (
     "kode_desa",

@@ -23,26 +23,7 @@ from villages.signals import send_records_changed
 KEPT, OTHER = "kept", "other"
 
 HOUSEHOLD_FIELDS = ["no_kk", "dusun", "rt", "rw", "address"]
-MEMBER_FIELDS = [
-    "nik",
-    "name",
-    "sex",
-    "birth_date",
-    "relation",
-    "education",
-    "migration_status",
-    "destination_country",
-    "sector",
-    "occupation",
-    "placement_agency",
-    "departure_date",
-    "return_date",
-    "channel",
-    "business_status",
-    "training_wishes",
-    "schooling",
-    "caregiver",
-]
+MEMBER_FIELDS = list(Member.RECORDED_FIELDS)
 
 CHANGED_MESSAGE = gettext_lazy(
     "One of the two records was changed after you opened this page, so nothing has been merged. "

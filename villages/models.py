@@ -394,6 +394,29 @@ class Member(CheckConstraintsInClean, models.Model):
         DROPPED_OUT = "dropped_out", _("Dropped out")
         FINISHED = "finished", _("Finished school")
 
+    # What is recorded of a person: the survey sheet's columns and the fields a
+    # merge chooses between (surveys.household_format, villages.merging).
+    RECORDED_FIELDS = (
+        "nik",
+        "name",
+        "sex",
+        "birth_date",
+        "relation",
+        "education",
+        "migration_status",
+        "destination_country",
+        "sector",
+        "occupation",
+        "placement_agency",
+        "departure_date",
+        "return_date",
+        "channel",
+        "business_status",
+        "training_wishes",
+        "schooling",
+        "caregiver",
+    )
+
     # Fields that only mean something for some statuses; the form hides the
     # others and the model clears them, so a status change leaves no stale value.
     STATUS_FIELDS = {
