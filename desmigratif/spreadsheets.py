@@ -40,6 +40,9 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import ROW_TAG as ROW_ELEMENT_TAG
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The first characters quote_text may act on (see _needs_quote).
@@ -77,6 +80,7 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", CSV_FALLBACK_ENCODING:
 BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # Cell types of a formula's saved result that may be an empty text.
 SAVED_TEXT_TYPES = frozenset(["str", "s", "inlineStr"])
+SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
 # The header row may have title rows above it: the first rows with data that
 # are searched for the required column names.
 HEADER_SEARCH_ROWS = 10
@@ -757,6 +761,26 @@ class _ValueParser(WorkSheetParser):
     cell must not pass for an empty one."""
 
     uncached = None
+
+    def parse(self):
+        """(row number, cells) of each row, as WorkSheetParser.parse gives
+        them, without what the rows do not need (column widths, merged
+        cells, print settings). Each row is taken out of the document once
+        read: openpyxl clears a read row but leaves it in the tree, 100,000
+        empty elements (about 9 MB) by the end of a 100,000-row sheet."""
+        rows_parent = None
+        for event, element in iterparse(self.source, events=("start", "end")):
+            if event == "start":
+                if element.tag == SHEET_DATA_TAG:
+                    rows_parent = element
+            elif element.tag == ROW_ELEMENT_TAG:
+                row = self.parse_row(element)
+                element.clear()
+                # The parser runs a chunk ahead, so the rows after this one are
+                # already in the tree: this one is the first of them.
+                if rows_parent is not None and len(rows_parent) and rows_parent[0] is element:
+                    del rows_parent[0]
+                yield row
 
     def parse_cell(self, element):
         cell = super().parse_cell(element)

@@ -240,3 +240,31 @@ def test_large_files_are_copied(village_a, tmp_path, monkeypatch):
     assert counts(report) == (len(rows), 0, 0, 0)
     assert created == []
     assert stored()["member_history"] == len(rows)
+
+
+@pytest.mark.parametrize("step", [1, 2], ids=["one-after-another", "with-gaps"])
+def test_copied_records_get_the_ids_their_sequence_gives(village_a, tmp_path, copy_always, step):
+    """The ids are usually one run of the sequence, taken as a range; when
+    another session takes values at the same moment (a sequence stepping by
+    2 makes the same gaps) each one is fetched. Either way every member,
+    its household and its history agree, and the next insert gets a free id."""
+    with connection.cursor() as cursor:
+        for table in (Household._meta.db_table, Member._meta.db_table):
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), 1000); "
+                f"ALTER SEQUENCE {connection.ops.quote_name(table + '_id_seq')} INCREMENT BY {step}",
+                [table],
+            )
+    rows = many_rows(30)
+
+    report = run_import("households", write_file(tmp_path, rows), write=True)
+
+    assert counts(report) == (len(rows), 0, 0, 0)
+    ids = sorted(Member.objects.values_list("id", flat=True))
+    assert len(ids) == len(rows) and ids[0] > 1000
+    assert all(later - earlier >= step for earlier, later in zip(ids, ids[1:], strict=False))
+    result = snapshot()  # every history row points at its record (asserted inside)
+    assert len(result["member_history"]) == len(rows)
+    member = Member.objects.select_related("household").get(id=ids[-1])
+    assert member.household.members.filter(pk=member.pk).exists()
+    MemberFactory(household=member.household)  # the sequence goes on past the copied ids
