@@ -73,7 +73,14 @@ def _asks_for_json(request):
 class SessionLimitsMiddleware:
     """Ends a signed-in session after SESSION_IDLE_TIMEOUT without a request or
     SESSION_MAX_AGE after sign-in, whichever comes first: shared computers in
-    village offices must not stay signed in."""
+    village offices must not stay signed in.
+
+    The time of a request is stored only when the stored one is
+    SESSION_ACTIVITY_STEP (60 s) old or older: storing every request cost a
+    signed session write (an UPDATE) on every page. The last request is
+    then up to one step after the stored time, so the session ends between
+    SESSION_IDLE_TIMEOUT and SESSION_IDLE_TIMEOUT + one step after the last
+    request: never early, at most a minute late."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,7 +93,8 @@ class SessionLimitsMiddleware:
             last_seen = session.get("last_seen_at", now)
             idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
             max_age = settings.SESSION_MAX_AGE.total_seconds()
-            if now - last_seen > idle or now - started > max_age:
+            step = settings.SESSION_ACTIVITY_STEP.total_seconds()
+            if now - last_seen >= idle + step or now - started > max_age:
                 logout(request)
                 if _asks_for_json(request):
                     # A script (the offline sync) gets its own JSON answer for a
@@ -94,9 +102,10 @@ class SessionLimitsMiddleware:
                     return self.get_response(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
-            # Every request counts as activity, to the second: a coarser
-            # refresh would end an active user's session up to that much early.
-            session["last_seen_at"] = now
+            # Every request counts as activity; a stored time less than a step
+            # old stands for this request too (the limit above allows for it).
+            if "last_seen_at" not in session or now - last_seen >= step:
+                session["last_seen_at"] = now
         return self.get_response(request)
 
 

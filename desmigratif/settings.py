@@ -125,6 +125,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} remembering the URLs it reverses (the menu and tabs of every page).
+            "builtins": ["desmigratif.templatetags.url_cache"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -293,6 +295,9 @@ OTP_TOTP_ISSUER = "Desmigratif"
 # Sessions end after SESSION_IDLE_MINUTES without a request, and at the latest
 # SESSION_MAX_HOURS after sign-in (desmigratif.middleware.SessionLimitsMiddleware).
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 30))
+# The session stores the time of a request at most once a step (not a write on
+# every page), so it ends between the idle timeout and one step later.
+SESSION_ACTIVITY_STEP = timedelta(seconds=60)
 SESSION_MAX_AGE = timedelta(hours=env_int("SESSION_MAX_HOURS", 8))
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
@@ -349,9 +354,10 @@ STORAGES = {
     "staticfiles": {
         # Hashed, compressed files in production (run collectstatic); plain
         # files from the source folders while developing.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # (desmigratif.static_storage: whitenoise's and Django's, remembering each file's URL.)
+        "BACKEND": "desmigratif.static_storage.ManifestStaticStorage"
         if env_bool("STATIC_MANIFEST", not DEBUG)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+        else "desmigratif.static_storage.PlainStaticStorage",
     },
 }
 

@@ -1,8 +1,9 @@
 """Shared parts of the query budgets."""
 
-# Every signed-in request stores the session's last-seen time, so the idle
-# limit is exact to the second (desmigratif.middleware.SessionLimitsMiddleware):
-# one UPDATE in production, wrapped in SAVEPOINT/RELEASE inside a test's
+# A signed-in request stores the session's last-seen time when the stored one
+# is a minute old or has never been stored, as on the first request after a
+# test's force_login (desmigratif.middleware.SessionLimitsMiddleware): one
+# UPDATE in production, wrapped in SAVEPOINT/RELEASE inside a test's
 # transaction.
 SESSION_WRITE = 3
 

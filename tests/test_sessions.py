@@ -20,7 +20,7 @@ def stored(key):
 
 
 @pytest.mark.parametrize("in_transaction", [True, False], ids=["in a transaction", "autocommit"])
-def test_every_request_stores_its_time_and_the_session_expiry(
+def test_a_request_a_minute_on_stores_its_time_and_the_session_expiry(
     in_transaction, request, client, officer_a, time_machine
 ):
     request.getfixturevalue("db" if in_transaction else "transactional_db")
@@ -70,3 +70,25 @@ def test_a_new_session_and_a_new_key_are_created_as_django_creates_them():
     store.save()
     assert stored(store.session_key) == {"x": 2}
     assert not Session.objects.filter(session_key=old).exists()
+
+
+@pytest.mark.django_db
+def test_a_session_loads_its_data_and_an_expired_or_unknown_one_loads_empty(time_machine):
+    time_machine.move_to(START, tick=False)
+    store = SessionStore()
+    store["x"] = 1
+    store.set_expiry(60)
+    store.save()
+    key = store.session_key
+
+    assert SessionStore(key).load()["x"] == 1
+    assert SessionStore("nosuchsessionkey12345").load() == {}
+
+    time_machine.shift(dt.timedelta(seconds=61))
+    expired = SessionStore(key)
+    assert expired.load() == {}
+    # As Django's: an expired key is never written again; saving makes a new one.
+    expired["y"] = 2
+    expired.save()
+    assert expired.session_key != key
+    assert stored(expired.session_key)["y"] == 2

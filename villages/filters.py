@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import AreaLevel, Village
-from villages.selectors import cohort_choices, enrolled_area_choices
+from villages.models import Village
+from villages.selectors import village_filter_choices
 
 UNDOTTED_CODE = re.compile(r"\d{2}(\d{2}(\d{2}(\d{4})?)?)?")
 
@@ -48,11 +48,10 @@ class VillageFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         province = (self.data.get("province") or "").strip()
-        self.filters["province"].extra["choices"] = enrolled_area_choices(user=user, level=AreaLevel.PROVINCE)
-        self.filters["regency"].extra["choices"] = enrolled_area_choices(
-            user=user, level=AreaLevel.REGENCY, within=province or None
-        )
-        self.filters["cohort_year"].extra["choices"] = cohort_choices(user=user)
+        provinces, regencies, cohorts = village_filter_choices(user=user, within=province or None)
+        self.filters["province"].extra["choices"] = provinces
+        self.filters["regency"].extra["choices"] = regencies
+        self.filters["cohort_year"].extra["choices"] = cohorts
 
     def search(self, queryset, name, value):
         value = value.strip()

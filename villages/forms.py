@@ -11,7 +11,7 @@ from villages.countries import (
     parse_country,
 )
 from villages.identity import clean_kk, clean_nik, is_masked, mask_id_number
-from villages.models import Household, Member, PartnerInstitution, Village
+from villages.models import NIK_TAKEN_MESSAGE, Household, Member, PartnerInstitution, Village
 
 PRODUCT_SEPARATOR = ";"
 
@@ -306,11 +306,44 @@ class MemberForm(MaskedIdNumberMixin, forms.ModelForm):
     def clean_nik(self):
         return self.clean_masked_id_number(clean_nik, _("NIK"))
 
+    # Set by BaseMemberFormSet: nik -> ids of the members registered with it,
+    # read for every row of the household form in one query.
+    nik_owners = None
+
     def validate_unique(self):
+        exclude = self._get_validation_exclusions()
+        if self.nik_owners is not None and "nik" not in exclude:
+            # Django's check (Member.validate_unique) with the formset's one
+            # query instead of one per row: a NIK registered to anyone else.
+            exclude.add("nik")
+            if self.nik_owners(self.instance.nik) - {self.instance.pk}:
+                self._update_errors(
+                    ValidationError({"nik": ValidationError(NIK_TAKEN_MESSAGE, code="unique")})
+                )
         try:
-            self.instance.validate_unique(exclude=self._get_validation_exclusions())
+            self.instance.validate_unique(exclude=exclude)
         except ValidationError as error:
             self._update_errors(error)
+
+
+class MemberIdField(forms.ModelChoiceField):
+    """The hidden id of a member row: one of the household's members, which
+    the formset has already read, instead of Django's query per row (any
+    member of any household)."""
+
+    def __init__(self, members, **kwargs):
+        super().__init__(**kwargs)
+        self.members = members
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        member = self.members().get(str(getattr(value, "pk", value)))
+        if member is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return member
 
 
 class BaseMemberFormSet(forms.BaseInlineFormSet):
@@ -318,6 +351,42 @@ class BaseMemberFormSet(forms.BaseInlineFormSet):
         # Django's own check would say "Please correct the duplicate data for
         # nik" above the form; clean() below says it next to the field.
         pass
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields[self._pk_field.name]
+        form.fields[self._pk_field.name] = MemberIdField(
+            self._members_by_id,
+            queryset=field.queryset,
+            initial=field.initial,
+            required=False,
+            widget=field.widget,
+        )
+        form.nik_owners = self._nik_owners
+
+    def _members_by_id(self):
+        if not hasattr(self, "_member_ids"):
+            self._member_ids = {str(member.pk): member for member in self.get_queryset()}
+        return self._member_ids
+
+    def _nik_owners(self, nik):
+        """The ids of the members registered with ``nik``. The NIKs typed in
+        every row (and those the household's members have) are read at the
+        first call, in one query; any other value is looked up alone."""
+        if not hasattr(self, "_owners"):
+            candidates = {member.nik for member in self._members_by_id().values()}
+            for i in range(self.total_form_count()):
+                digits = "".join(
+                    ch for ch in str(self.data.get(self.add_prefix(i) + "-nik", "")) if ch.isdigit()
+                )
+                if len(digits) == 16:
+                    candidates.add(digits)
+            self._owners = {nik: set() for nik in candidates}
+            for registered, pk in Member.objects.filter(nik__in=candidates).values_list("nik", "pk"):
+                self._owners[registered].add(pk)
+        if nik not in self._owners:
+            self._owners[nik] = set(Member.objects.filter(nik=nik).values_list("pk", flat=True))
+        return self._owners[nik]
 
     def clean(self):
         super().clean()

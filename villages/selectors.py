@@ -2,13 +2,13 @@ import datetime
 import re
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Left, Lower
 from django.utils.formats import date_format
 
 from desmigratif.access import scope_filter
 from villages import matching
 from villages.countries import country_name
-from villages.models import Area, AreaLevel, Household, Member, PartnerInstitution, Village
+from villages.models import Area, Household, Member, PartnerInstitution, Village
 
 
 def village_list(*, user):
@@ -21,29 +21,31 @@ def village_detail_queryset():
     )
 
 
-def enrolled_area_choices(*, user, level, within=None):
-    """Areas of one level that have enrolled villages in the user's scope, as
-    (code, name) pairs for filter drop-downs: one query, whatever the number
-    of villages."""
-    width = {AreaLevel.PROVINCE: 2, AreaLevel.REGENCY: 5, AreaLevel.DISTRICT: 8}[level]
-    codes = {
-        code[:width]
-        for code in scope_filter(Village.objects, user, "area__code").values_list("area_id", flat=True)
-    }
-    if within:
-        codes = {code for code in codes if code.startswith(f"{within}.")}
-    areas = Area.objects.filter(code__in=codes).order_by("name")
-    return [(area.code, area.name) for area in areas]
-
-
-def cohort_choices(*, user):
-    years = (
-        Village.objects.in_scope(user)
-        .order_by("cohort_year")
-        .values_list("cohort_year", flat=True)
+def village_filter_choices(*, user, within=None):
+    """The choices of the village filters (villages.filters.VillageFilter):
+    provinces and regencies (those in province ``within`` only, when given)
+    with enrolled villages in the user's scope as (code, name) pairs, and the
+    cohort years as (year, "year") pairs. Two queries: the distinct regencies
+    and years of the villages, then the areas' names."""
+    rows = (
+        scope_filter(Village.objects, user, "area__code")
+        .annotate(regency=Left("area_id", 5))
+        .order_by()
+        .values_list("regency", "cohort_year")
         .distinct()
     )
-    return [(year, str(year)) for year in years]
+    regencies, years = set(), set()
+    for regency, year in rows:
+        regencies.add(regency)
+        years.add(year)
+    provinces = {code[:2] for code in regencies}
+    if within:
+        regencies = {code for code in regencies if code.startswith(f"{within}.")}
+    names = Area.objects.filter(code__in=provinces | regencies).order_by("name").values_list("code", "name")
+    province_choices, regency_choices = [], []
+    for code, name in names:
+        (province_choices if code in provinces else regency_choices).append((code, name))
+    return province_choices, regency_choices, [(year, str(year)) for year in sorted(years)]
 
 
 def id_number_query(q):

@@ -251,10 +251,11 @@ STATUS_BADGES = {"pmi": "primary", "cpmi": "warning"}
 def _household_rows(households, *, village, full_ids):
     """What each row of the household list shows, worked out once per page
     rather than in the template for every row and member: links, the No. KK
-    (masked for those who see it so), and the members' names and status
-    badges as HTML. The members are read as plain values in one query (the
-    prefetch's model instances, and the template's loops over every member of
-    every row, were about a fifth of the list's CPU)."""
+    (masked for those who see it so), the address (hamlet, RT/RW), and the
+    members' names and status badges as HTML. The members are read as plain
+    values in one query (the prefetch's model instances, and the template's
+    loops over every member of every row, were about a fifth of the list's
+    CPU)."""
     household_path = _path_of_each("villages:household", code=village.code)
     member_path = _path_of_each("villages:member", code=village.code)
     statuses = {value: conditional_escape(label) for value, label in Member.Status.choices}
@@ -281,14 +282,20 @@ def _household_rows(households, *, village, full_ids):
                 f'<span class="badge text-bg-{STATUS_BADGES.get(status, "success")} me-1">'
                 f"{statuses.get(status, conditional_escape(status))}{where}</span>"
             )
+        address = (
+            (f"{conditional_escape(household.dusun)}, " if household.dusun else "")
+            + (f"RT {conditional_escape(household.rt)}" if household.rt else "")
+            + (f"/RW {conditional_escape(household.rw)}" if household.rw else "")
+        )
         rows.append(
             {
                 "household": household,
                 "url": household_path(household.pk),
                 "no_kk": household.no_kk if full_ids else mask_id_number(household.no_kk),
-                # Every value above is escaped.
+                # Every value below is escaped.
                 "member_links": mark_safe(", ".join(links)),  # noqa: S308
                 "status_badges": mark_safe("".join(badges)),  # noqa: S308
+                "address": mark_safe(address),  # noqa: S308
             }
         )
     return rows

@@ -4,6 +4,7 @@ uses them. Forms are read from the page with ``form_data`` and posted back
 the way a browser sends them."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -548,6 +549,53 @@ def test_edit_form_shows_the_household_as_saved(client, officer, household_a):
     assert data["members-1-destination_country"] == "Taiwan"  # the name, in the UI language
 
 
+@pytest.fixture
+def girl_in_village_b(village_b):
+    return MemberFactory(
+        household=HouseholdFactory(village=village_b, no_kk="3524070909090909"),
+        name="Ayu Wulandari",
+        nik=GIRL,
+        sex="P",
+        birth_date=datetime.date(2015, 8, 7),
+    )
+
+
+def test_a_nik_registered_elsewhere_is_refused_on_its_own_row_only(
+    client, officer, household_a, girl_in_village_b
+):
+    """The NIKs of every row are checked in one query (villages.forms.BaseMemberFormSet):
+    the household's own members keep theirs, the new row's taken NIK is refused."""
+    url = edit_url(household_a)
+    data = form_data(client.get(url))
+    fill_member_form(data, 2, **DAUGHTER)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    errors = errors_next_to_fields(response)
+    assert errors["members-2-nik"] == [text(NIK_TAKEN_MESSAGE)]
+    assert "members-0-nik" not in errors
+    assert "members-1-nik" not in errors
+    assert household_a.members.count() == 2
+
+
+def test_a_member_of_another_household_cannot_be_posted_as_a_row(
+    client, officer, household_a, girl_in_village_b
+):
+    url = edit_url(household_a)
+    data = form_data(client.get(url))
+    data["members-1-id"] = str(girl_in_village_b.pk)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert not response.context["members"].forms[1].is_valid()
+    girl_in_village_b.refresh_from_db()
+    assert girl_in_village_b.household.village_id != A
+    assert girl_in_village_b.name == "Ayu Wulandari"
+    assert sorted(household_a.members.values_list("nik", flat=True)) == sorted([MAN, WOMAN])
+
+
 def test_officer_edits_a_member_through_the_household_form(client, officer, household_a):
     url = edit_url(household_a)
     data = form_data(client.get(url))
@@ -799,6 +847,22 @@ def test_list_shows_each_members_status_and_destination(client, officer, registr
 
     assert f"{text(Member.Status.PMI.label)} · Hong Kong" in html
     assert f"{text(Member.Status.PMI.label)} · Malaysia" in html
+
+
+def test_list_shows_each_households_hamlet_and_rt_rw_escaped(client, officer, village_a):
+    HouseholdFactory(village=village_a, dusun="Krajan <Timur>", rt="001", rw="002")
+    HouseholdFactory(village=village_a, dusun="Sumber", rt="", rw="")
+    HouseholdFactory(village=village_a, dusun="", rt="003", rw="")
+
+    cells = re.findall(
+        r'<td class="row-meta">([^<]*(?:<(?!/td>)[^<]*)*)</td>', client.get(LIST).content.decode()
+    )
+
+    assert {cell for cell in cells if "font-monospace" not in cell} == {
+        "Krajan &lt;Timur&gt;, RT 001/RW 002",
+        "Sumber, ",
+        "RT 003",
+    }
 
 
 def test_member_birth_date_mismatch_is_refused_by_the_model_too(village_a):

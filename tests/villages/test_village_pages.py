@@ -9,6 +9,7 @@ from django.contrib.messages import constants as message_levels
 
 from tests.factories import PASSWORD, DistrictFactory, PartnerFactory, RegencyFactory, VillageFactory
 from tests.html_forms import form_data
+from villages.filters import VillageFilter
 from villages.models import PartnerInstitution, Village
 
 A = "35.24.07.2004"
@@ -107,6 +108,28 @@ def test_filter_drop_downs_offer_only_areas_in_scope(client, regency_user):
 
     assert [code for code, _ in form.fields["province"].choices if code] == ["35"]
     assert [code for code, _ in form.fields["regency"].choices if code] == ["35.24"]
+
+
+def test_filter_drop_downs_offer_areas_and_cohorts_with_villages_by_name(
+    client, ministry_user, village_d, django_assert_max_num_queries
+):
+    """The regencies of the chosen province only; areas by name, cohorts in order."""
+    client.force_login(ministry_user)
+    village_d.cohort_year = 2016
+    village_d.save()
+
+    form = client.get("/desa/").context["filter"].form
+    with django_assert_max_num_queries(2):
+        narrowed = VillageFilter({"province": "35"}, queryset=Village.objects.all(), user=ministry_user).form
+
+    assert [name for code, name in form.fields["province"].choices if code] == [
+        "Jawa Timur",
+        "Nusa Tenggara Timur",
+    ]
+    assert [code for code, _ in form.fields["regency"].choices if code] == ["35.24", "35.07", "53.71"]
+    assert [code for code, _ in narrowed.fields["regency"].choices if code] == ["35.24", "35.07"]
+    assert [code for code, _ in narrowed.fields["province"].choices if code] == ["35", "53"]
+    assert [label for year, label in form.fields["cohort_year"].choices if year] == ["2016", "2017", "2018"]
 
 
 def test_province_filter_outside_scope_reveals_nothing(client, regency_user, enrolled_codes):
