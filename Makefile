@@ -66,6 +66,14 @@ bench: install-dev
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/search.py
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_bench $(PY) bench/report_snapshot.py
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_import_bench $(PY) bench/imports.py $(BENCH_IMPORTS_ARGS)
+	@# Offline entry's sync: 50 entries in one request, on SQLite, then on a
+	@# PostgreSQL database of its own (the bench deletes its village's households there).
+	BENCH_DATABASE_URL= $(PY) bench/offline_sync.py
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'desmigratif_sync_bench'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE desmigratif_sync_bench"
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/desmigratif_sync_bench $(PY) bench/offline_sync.py
+	@# Last: it exits non-zero when a page misses a Lighthouse target (Node and Chromium needed).
+	$(PY) bench/lighthouse.py $(BENCH_LIGHTHOUSE_ARGS)
 
 # Issue 11's targets at national scale: 3,000 villages and 10,000,000 members
 # in desmigratif_national (bench/national.py). Not part of `make bench`: the

@@ -14,7 +14,10 @@ stylesheets name, and /favicon.ico when no icon is named), counting the bytes
 on the wire: status line, headers and body. A repeat visit is the same page
 again: a static file whose answer says `immutable` with a max-age of a year or
 more is not asked again (that is the header every browser honours without
-revalidating); anything else is counted again in full.
+revalidating); anything else is counted again in full. A village officer's
+page also counts what the offline service worker it registers fetches
+(Browser.service_worker_fetches); the offline page's own JSON requests are
+not counted (no page's script requests are).
 
 What the recipe's nginx sends is counted, not gunicorn's own answer: the
 pages compressed with gzip at `gzip_comp_level` of deploy/nginx/desmigratif.conf
@@ -60,7 +63,7 @@ NGINX_SITE = ROOT / "deploy" / "nginx" / "desmigratif.conf"
 SEED = """
 import json
 from django.db.models import Count
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from desmigratif.demo import DEMO_PASSWORD, demo_load
 from villages.models import Household
 from villages.services import areas_load
@@ -73,15 +76,20 @@ household = (
     .annotate(size=Count("members")).order_by("-size", "pk").first()
 )
 member = household.members.order_by("pk").first()
+pages = [
+    ["village dashboard", reverse("dashboards:village", args=[code])],
+    ["household list", reverse("villages:households", args=[code])],
+    ["household form", reverse("villages:household_edit", args=[code, household.pk])],
+    ["member page", reverse("villages:member", args=[code, member.pk])],
+]
+try:
+    pages.append(["offline entry page", reverse("offline:page", args=[code])])
+except NoReverseMatch:
+    pass  # a portal without offline entry
 print(json.dumps({
     "password": DEMO_PASSWORD,
     "sign_in": reverse("login"),
-    "pages": [
-        ["village dashboard", reverse("dashboards:village", args=[code])],
-        ["household list", reverse("villages:households", args=[code])],
-        ["household form", reverse("villages:household_edit", args=[code, household.pk])],
-        ["member page", reverse("villages:member", args=[code, member.pk])],
-    ],
+    "pages": pages,
     "members_in_form": household.size,
 }))
 """
@@ -198,12 +206,15 @@ class Answer:
 
 class Links(HTMLParser):
     """What a browser fetches after the page: stylesheets (print ones too),
-    scripts, images and icons."""
+    scripts, images and icons; and the offline service worker a village
+    officer's page registers (static/js/offline-header.js)."""
 
     def __init__(self):
         super().__init__()
         self.urls = []
         self.icon = False
+        self.service_worker = None
+        self.offline_page = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -213,6 +224,9 @@ class Links(HTMLParser):
             self.icon = self.icon or "icon" in rel
         elif tag in ("script", "img") and attrs.get("src"):
             self.urls.append(attrs["src"])
+            if tag == "script" and attrs.get("data-sw-url"):
+                self.service_worker = attrs["data-sw-url"]
+                self.offline_page = attrs.get("data-page-url")
 
 
 def css_urls(text):
@@ -299,6 +313,8 @@ class Browser:
         if not parser.icon:
             # No icon named: browsers ask for /favicon.ico (a 404 is not kept).
             todo.append(urljoin(page.url, "/favicon.ico"))
+        if parser.service_worker:
+            todo += self.service_worker_fetches(page.url, parser, cache)
         seen = set()
         while todo:
             url = todo.pop(0)
@@ -314,6 +330,25 @@ class Browser:
             if asset.headers.get("content-type", "").startswith("text/css"):
                 todo += [urljoin(url, u) for u in css_urls(asset.body.decode("utf-8", "replace"))]
         return answers
+
+    def service_worker_fetches(self, page_url, parser, cache):
+        """What the offline service worker adds to a visit (offline/templates/offline/sw.js):
+        its script on every navigation (it is sent no-cache, so the browser's update
+        check fetches it), on the first visit the files it keeps for the offline
+        page (those not in the cache already), and on every visit the offline page
+        itself, which the header script asks it to keep (offline-header.js)."""
+        worker_url = urljoin(page_url, parser.service_worker)
+        urls = [worker_url]
+        if ("installed", worker_url) not in cache:
+            cache["installed", worker_url] = True  # the precache is fetched once
+            script = self.fetch(worker_url).body.decode("utf-8", "replace")
+            found = re.search(r"var PRECACHE = (\[.*?\]);", script, re.S)
+            if not found:
+                raise RuntimeError(f"{worker_url} names no PRECACHE list: count its files here anew")
+            urls += [urljoin(page_url, u) for u in json.loads(found.group(1))]
+        if parser.offline_page:
+            urls.append(urljoin(page_url, parser.offline_page))
+        return urls
 
 
 def measure(base, seeded):

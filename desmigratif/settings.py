@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "desmigratif.context_processors.access",
                 "reports.context_processors.review_queue",
+                "offline.context_processors.device",
             ],
         },
     },

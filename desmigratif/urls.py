@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from desmigratif import accounts, export_views, health, two_factor_views, views
+from offline import views as offline_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
     # Browsers ask for these by themselves, signed in or not.
     path("manifest.webmanifest", views.web_app_manifest, name="web_app_manifest"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # The offline entry page's service worker: from the root, so its scope covers /desa/….
+    path("sw.js", offline_views.service_worker, name="offline_service_worker"),
     path(
         "masuk/",
         auth_views.LoginView.as_view(

@@ -325,7 +325,7 @@ def _household_data(entry, household, existing, full_ids):
     return data, [position for position, _member in rows]
 
 
-def _apply_household(*, user, village, entry, full_ids):
+def _apply_household(*, user, village, entry, full_ids, batch):
     if entry.household is None:
         household = Household(village=village)
         existing = {}
@@ -339,6 +339,8 @@ def _apply_household(*, user, village, entry, full_ids):
             )
         if entry.base_version is None:
             return _missing_version(entry)
+        sent_version = entry.base_version
+        entry.base_version = batch.seen_version(household.pk, sent_version)
         if entry.base_version != household.version:
             return _conflict(entry, household, full_ids=full_ids)
         existing = {member.pk: member for member in household.members.all()}
@@ -388,7 +390,11 @@ def _apply_household(*, user, village, entry, full_ids):
         _add_save_error(error, [form, *members.forms])
         return _rejected(entry, _errors_of(form, member_forms))
     url = reverse("villages:household", kwargs={"code": village.code, "pk": saved.pk})
-    return {**_accepted(entry, url, saved.pk, saved.version), "warnings": _warnings(saved, full_ids)}
+    answer = {**_accepted(entry, url, saved.pk, saved.version), "warnings": _warnings(saved, full_ids)}
+    if entry.household is not None:
+        batch.accepted(saved.pk, sent_version, saved.version)
+        answer.update(household=saved.pk, base_version=sent_version)
+    return answer
 
 
 def _warnings(household, full_ids):
@@ -407,7 +413,7 @@ def _warnings(household, full_ids):
     return warnings
 
 
-def _apply_status_change(*, user, village, entry, full_ids):
+def _apply_status_change(*, user, village, entry, full_ids, batch):
     form_class, service = STATUS_CHANGES[entry.kind]
     member = (
         Member.objects.filter(household__village=village, pk=entry.member).select_related("household").first()
@@ -418,6 +424,8 @@ def _apply_status_change(*, user, village, entry, full_ids):
         )
     if entry.base_version is None:
         return _missing_version(entry)
+    sent_version = entry.base_version
+    entry.base_version = batch.seen_version(member.household_id, sent_version)
     if entry.base_version != member.household.version:
         return _conflict(entry, member.household, full_ids=full_ids)
     # A field the entry leaves out keeps what the form would show (the recorded value).
@@ -443,15 +451,48 @@ def _apply_status_change(*, user, village, entry, full_ids):
         else:
             form.add_error(None, error)
         return _rejected(entry, _errors_of(form))
+    batch.accepted(member.household_id, sent_version, entry.base_version + 1)
     url = reverse("villages:member", kwargs={"code": village.code, "pk": member.pk})
-    return _accepted(entry, url, member.pk, entry.base_version + 1)
+    return {
+        **_accepted(entry, url, member.pk, entry.base_version + 1),
+        "household": member.household_id,
+        "base_version": sent_version,
+    }
 
 
-def entry_apply(*, user, village, entry, full_ids) -> dict:
+class BatchVersions:
+    """The households this batch has changed: from which version the device
+    saw to which version its accepted entries left them. A later entry of the
+    same batch about the same household was made on the device over the
+    version the device saw, before the earlier entry was sent: the change
+    since is the device's own, not someone else's, so it is no conflict (two
+    departures from one household, recorded offline and sent together)."""
+
+    def __init__(self):
+        self.moved = {}  # household id -> (the version the device saw, the version now)
+
+    def seen_version(self, household_id, base_version):
+        seen, now = self.moved.get(household_id, (None, None))
+        return now if base_version == seen else base_version
+
+    def accepted(self, household_id, base_version, new_version):
+        seen, now = self.moved.get(household_id, (base_version, None))
+        self.moved[household_id] = (seen, new_version)
+
+    def replayed(self, answer):
+        """An entry accepted before (its answer sent again): the entries after
+        it in the batch were made after it, over the same version."""
+        if answer.get("household") and answer.get("base_version"):
+            self.accepted(answer["household"], answer["base_version"], answer["version"])
+
+
+def entry_apply(*, user, village, entry, full_ids, batch=None) -> dict:
     """Apply one entry in its own transaction and return its answer; an
     entry accepted before gets its stored answer and changes nothing."""
+    batch = batch or BatchVersions()
     done = OfflineEntry.objects.filter(user=user, client_id=entry.client_id).first()
     if done is not None:
+        batch.replayed(done.answer)
         return done.answer
     apply = _apply_household if entry.kind == Kind.HOUSEHOLD else _apply_status_change
     try:
@@ -461,7 +502,7 @@ def entry_apply(*, user, village, entry, full_ids) -> dict:
             record = OfflineEntry.objects.create(
                 user=user, client_id=entry.client_id, village=village, kind=entry.kind
             )
-            answer = apply(user=user, village=village, entry=entry, full_ids=full_ids)
+            answer = apply(user=user, village=village, entry=entry, full_ids=full_ids, batch=batch)
             if answer["status"] != ACCEPTED:
                 raise _NotAccepted(answer)
             record.answer = answer
@@ -484,7 +525,11 @@ def batch_apply(*, user, village, entries, full_ids) -> list[dict]:
     """The answers to a batch, one per entry, in order. Each entry is its own
     transaction: if the request dies halfway, the entries before it stay
     accepted and the device sends the rest (and those again) next time."""
-    return [entry_apply(user=user, village=village, entry=entry, full_ids=full_ids) for entry in entries]
+    batch = BatchVersions()
+    return [
+        entry_apply(user=user, village=village, entry=entry, full_ids=full_ids, batch=batch)
+        for entry in entries
+    ]
 
 
 def offline_data(*, village, full_ids) -> dict:

@@ -8,6 +8,7 @@ the demo data; pages counted as the recipe's nginx compresses them)."""
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -25,7 +26,14 @@ def weights():
 @pytest.mark.slow
 def test_officer_pages_weigh_at_most_150_kb_first_and_30_kb_again(weights):
     names = [name for name, _first, _repeat in weights]
-    assert names == ["sign-in page", "village dashboard", "household list", "household form", "member page"]
+    assert names == [
+        "sign-in page",
+        "village dashboard",
+        "household list",
+        "household form",
+        "member page",
+        "offline entry page",
+    ]
     for name, first, repeat in weights:
         assert page_weight.kilobytes(first) <= page_weight.FIRST_LOAD_LIMIT_KB, (
             name,
@@ -54,3 +62,16 @@ def test_static_files_are_compressed_and_kept_for_good_so_a_repeat_visit_is_the_
         # Again: the page (and a favicon request, which has no file to keep), no static file.
         assert repeat[0].url == first[0].url
         assert not [a.url for a in repeat if "/static/" in a.url], name
+
+
+@pytest.mark.slow
+def test_officer_pages_count_what_the_offline_service_worker_fetches(weights):
+    # The worker an officer's page registers fetches its script on every visit,
+    # the offline page's files on the first and the offline page itself: bytes
+    # on the phone's connection, so they count in the page's weight.
+    for name, first, repeat in weights[1:]:
+        for visit in (first, repeat):
+            paths = [urlsplit(a.url).path for a in visit]
+            assert "/sw.js" in paths, (name, paths)
+            assert any(re.fullmatch(r"/desa/[^/]+/luring/", path) for path in paths[1:]), (name, paths)
+        assert any(urlsplit(a.url).path.startswith("/static/js/offline.") for a in first), name

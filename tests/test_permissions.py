@@ -78,6 +78,9 @@ PAGES = {
     f"/desa/{A}/anggota/{{member_b}}/berangkat/": (LOGIN, 404, 404, 404, 403, 404, 403, 404),
     f"/desa/{A}/anggota/{{member_b}}/pulang/":    (LOGIN, 404, 404, 404, 403, 404, 403, 404),
     f"/desa/{A}/rumah-tangga/999999/":            (LOGIN, 404, 404, 404, 404, 404, 404, 404),
+    # Offline entry (offline/): the village's own officer only; the other roles have no offline mode.
+    f"/desa/{A}/luring/":                         (LOGIN, 200, 404, 403, 403, 404, 403, 403),
+    f"/desa/{C}/luring/":                         (LOGIN, 404, 404, 404, 404, 403, 403, 403),
     f"/desa/{A}/anggota/999999/":                 (LOGIN, 404, 404, 404, 404, 404, 404, 404),
     "/desa/anggota/kemungkinan-ganda/":           (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     # Exports: of one village (?desa=) only in scope; without it, the user's whole scope.

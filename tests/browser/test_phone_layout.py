@@ -116,6 +116,8 @@ def village_pages(code):
         reverse("reports:submit", kwargs={"code": code}),
         reverse("pillars:overview", kwargs={"code": code}),
         reverse("pillars:learning_house", kwargs={"code": code}),
+        # The village's officer only (403 for the others, who have no offline mode).
+        reverse("offline:page", kwargs={"code": code}),
     ]
     household = first_pk(households.filter(members__name=LONG_NAMES[0])) or first_pk(households)
     if household:

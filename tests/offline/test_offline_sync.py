@@ -401,6 +401,67 @@ def test_an_interrupted_sync_sent_again_writes_each_entry_once(client, officer, 
     assert OfflineEntry.objects.count() == 2
 
 
+def second_cpmi(cpmi):
+    return MemberFactory(household=cpmi.household, name="Rina Wati", sex="P", relation="child", **CPMI)
+
+
+def test_two_departures_from_one_household_in_one_batch_are_both_applied(client, officer, cpmi):
+    """Both recorded on the device over the version it saw; the first one's
+    change is the device's own, so the second is no conflict."""
+    sister = second_cpmi(cpmi)
+    entries = [departure_entry(cpmi), departure_entry(sister)]
+
+    answers = results(send(client, entries))
+
+    assert [a["status"] for a in answers] == ["accepted", "accepted"]
+    assert set(
+        Member.objects.filter(pk__in=[cpmi.pk, sister.pk]).values_list("migration_status", flat=True)
+    ) == {"pmi"}
+    assert Household.objects.get(pk=cpmi.household_id).version == entries[0]["base_version"] + 2
+
+
+def test_an_interrupted_batch_with_two_departures_from_one_household_is_applied_once_each(
+    client, officer, cpmi, monkeypatch
+):
+    sister = second_cpmi(cpmi)
+    entries = [departure_entry(cpmi), departure_entry(sister)]
+    apply = services._apply_status_change
+    calls = []
+
+    def dies_on_the_second(**kwargs):
+        calls.append(kwargs["entry"].client_id)
+        if len(calls) == 2:
+            raise ConnectionError("the server went away")
+        return apply(**kwargs)
+
+    monkeypatch.setattr(services, "_apply_status_change", dies_on_the_second)
+    client.raise_request_exception = False
+    assert send(client, entries).status_code == 500
+    monkeypatch.setattr(services, "_apply_status_change", apply)
+
+    answers = results(send(client, entries))
+
+    assert [a["status"] for a in answers] == ["accepted", "accepted"]
+    sister.refresh_from_db()
+    assert sister.migration_status == "pmi"
+    assert OfflineEntry.objects.count() == 2
+
+
+def test_a_change_by_someone_else_between_two_entries_of_a_batch_is_still_a_conflict(client, officer, cpmi):
+    sister = second_cpmi(cpmi)
+    first, second = departure_entry(cpmi), departure_entry(sister)
+    results(send(client, [first]))
+    household = Household.objects.get(pk=cpmi.household_id)
+    household.dusun = "Sumberejo"
+    household_save(household=household, user=officer, version=household.version)
+
+    (answer,) = results(send(client, [first, second]))[1:]
+
+    assert answer["status"] == "conflict"
+    sister.refresh_from_db()
+    assert sister.migration_status == "cpmi"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_entry_in_two_syncs_at_once_is_written_once(officer_a, monkeypatch):
     if connection.vendor != "postgresql":
