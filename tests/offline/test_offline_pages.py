@@ -185,3 +185,15 @@ def test_page_texts_follow_the_language(english, officer_a):
     with translation.override("en"):
         assert "not sent yet" in html
         assert "Send now" in html
+
+
+@pytest.mark.django_db
+def test_the_owner_tag_on_every_officer_page_holds_no_digit():
+    """Digits on a page could pass for the hidden part of a masked NIK (a
+    reader rebuilding numbers tries every run of digits on the page)."""
+    from offline.device import device_owner
+
+    tags = {device_owner(UserFactory()) for _ in range(20)}
+
+    assert len(tags) == 20
+    assert all(re.fullmatch(r"[a-p]{32}", tag) for tag in tags)
