@@ -19,6 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 import time_machine
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
@@ -81,6 +84,18 @@ KK_ISSUED = "150316"  # 15 March 2016: not shown anywhere, as the No. KK's own d
 
 def area_digits(code):
     return code.replace(".", "")[:6]
+
+
+@pytest.fixture(autouse=True)
+def small_ids(db):
+    """Ids start again from the rows in place, as on SQLite. On PostgreSQL the
+    sequences keep counting across the whole run, so a member's id could
+    reach 13957 and, shown in a merge link, read as BUDI SANTOSO's serial:
+    a collision of the test data, not a leak."""
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 @pytest.fixture
