@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -327,7 +328,7 @@ def overview_export(user, query) -> ExportSource:
     return ExportSource(
         kind=ExportJob.Kind.OVERVIEW,
         title=_("Overview of the villages"),
-        filename_stem=f"desmigratif-overview-{datetime.date.today():%Y%m%d}",
+        filename_stem=f"desmigratif-overview-{timezone.localdate():%Y%m%d}",
         sheet_title=_("Overview"),
         columns=columns,
         rows=rows,

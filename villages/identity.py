@@ -13,6 +13,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DIGITS_16 = re.compile(r"\d{16}")
@@ -104,7 +105,7 @@ def birth_date_from_nik(nik, *, today=None):
     if day > 40:
         day -= 40
         sex = "P"
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     century = 2000 if 2000 + year <= today.year else 1900
     try:
         born = datetime.date(century + year, month, day)

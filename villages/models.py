@@ -1,9 +1,9 @@
-import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -519,7 +519,7 @@ class Member(CheckConstraintsInClean, models.Model):
 
     @property
     def age(self):
-        today = datetime.date.today()
+        today = timezone.localdate()
         born = self.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -540,7 +540,7 @@ class Member(CheckConstraintsInClean, models.Model):
                 errors["nik"] = error
             else:
                 errors.update(check_nik_agrees(self.nik, birth_date=self.birth_date, sex=self.sex))
-        today = datetime.date.today()
+        today = timezone.localdate()
         if self.birth_date and self.birth_date > today:
             errors.setdefault("birth_date", _("The date of birth cannot be in the future."))
         status = self.migration_status
@@ -680,4 +680,4 @@ def import_upload_path(job, filename):
     from pathlib import PurePath
 
     extension = PurePath(filename).suffix.lower()
-    return f"imports/{datetime.date.today():%Y/%m}/{uuid.uuid4().hex}{extension}"
+    return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{extension}"

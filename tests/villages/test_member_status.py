@@ -5,7 +5,8 @@ import datetime
 import html
 
 import pytest
-from django.utils import translation
+import time_machine
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
@@ -18,8 +19,16 @@ from villages.models import Member
 from villages.services import member_mark_departed, member_mark_returned
 
 A = "35.24.07.2004"
-TODAY = datetime.date.today()
-TOMORROW = TODAY + datetime.timedelta(days=1)
+
+
+def today():
+    """The portal's date (TIME_ZONE, Jakarta), not the server's: from 17:00 UTC
+    on, Jakarta is a day ahead of a server on UTC."""
+    return timezone.localdate()
+
+
+def tomorrow():
+    return today() + datetime.timedelta(days=1)
 
 
 def text(message):
@@ -153,7 +162,7 @@ def test_only_a_cpmi_can_be_marked_as_departed(client, officer, household, statu
 
 
 def test_departure_date_in_the_future_is_refused(client, officer, cpmi):
-    response = post_form(client, depart_url(cpmi), departure_date=TOMORROW.isoformat(), sector="formal")
+    response = post_form(client, depart_url(cpmi), departure_date=tomorrow().isoformat(), sector="formal")
 
     assert response.status_code == 200
     assert (
@@ -166,9 +175,26 @@ def test_departure_date_in_the_future_is_refused(client, officer, cpmi):
 
 
 def test_departure_today_is_accepted(client, officer, cpmi):
-    response = post_form(client, depart_url(cpmi), departure_date=TODAY.isoformat(), sector="formal")
+    response = post_form(client, depart_url(cpmi), departure_date=today().isoformat(), sector="formal")
 
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("form", ["departure", "return"])
+def test_the_date_of_today_in_jakarta_is_accepted_when_the_server_clock_is_still_on_yesterday(
+    client, officer, cpmi, pmi, form
+):
+    # 00:30 in Jakarta on 5 December is 17:30 UTC on 4 December.
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 17, 30, tzinfo=datetime.UTC), tick=False):
+        if form == "departure":
+            response = post_form(client, depart_url(cpmi), departure_date="2026-12-05", sector="formal")
+        else:
+            response = post_form(client, return_url(pmi), return_date="2026-12-05")
+
+    assert response.status_code == 302, errors_next_to_fields(response)
+    member = cpmi if form == "departure" else pmi
+    member.refresh_from_db()
+    assert getattr(member, f"{form}_date") == datetime.date(2026, 12, 5)
 
 
 def test_departure_form_shows_the_channel_and_agency_already_recorded(client, officer, cpmi):
@@ -274,7 +300,7 @@ def test_only_a_pmi_can_be_marked_as_returned(client, officer, household, status
 
 
 def test_return_date_in_the_future_is_refused(client, officer, pmi):
-    response = post_form(client, return_url(pmi), return_date=TOMORROW.isoformat())
+    response = post_form(client, return_url(pmi), return_date=tomorrow().isoformat())
 
     assert text("The return date cannot be in the future.") in errors_next_to_fields(response)["return_date"]
     pmi.refresh_from_db()
