@@ -1,6 +1,7 @@
 """The server side of offline entry: the data an officer's phone keeps for
 departures and returns, and the sync endpoint its entries are sent to."""
 
+import contextlib
 import datetime
 import json
 import threading
@@ -373,12 +374,11 @@ def test_the_same_batch_sent_again_writes_nothing_and_gets_the_same_answers(clie
     assert OfflineEntry.objects.count() == 2
 
 
-def test_an_interrupted_sync_sent_again_writes_each_entry_once(client, officer, monkeypatch):
-    batch = [
-        household_entry(),
-        household_entry(no_kk=make_kk(78), members=[head(nik=nik_for(HEAD_BORN, "L", 9))]),
-    ]
-    apply = services._apply_household
+@contextlib.contextmanager
+def connection_lost_at_the_second_entry(monkeypatch, step):
+    """The server goes away while it applies the batch's second entry
+    (``step``: the service applying one entry)."""
+    apply = getattr(services, step)
     calls = []
 
     def dies_on_the_second(**kwargs):
@@ -387,11 +387,20 @@ def test_an_interrupted_sync_sent_again_writes_each_entry_once(client, officer, 
             raise ConnectionError("the server went away")
         return apply(**kwargs)
 
-    monkeypatch.setattr(services, "_apply_household", dies_on_the_second)
-    client.raise_request_exception = False
-    assert send(client, batch).status_code == 500
+    monkeypatch.setattr(services, step, dies_on_the_second)
+    yield
+    monkeypatch.setattr(services, step, apply)
+
+
+def test_an_interrupted_sync_sent_again_writes_each_entry_once(client, officer, monkeypatch):
+    batch = [
+        household_entry(),
+        household_entry(no_kk=make_kk(78), members=[head(nik=nik_for(HEAD_BORN, "L", 9))]),
+    ]
+    with connection_lost_at_the_second_entry(monkeypatch, "_apply_household"):
+        client.raise_request_exception = False
+        assert send(client, batch).status_code == 500
     assert Household.objects.count() == 1  # the first one stays accepted
-    monkeypatch.setattr(services, "_apply_household", apply)
 
     answers = results(send(client, batch))
 
@@ -425,19 +434,9 @@ def test_an_interrupted_batch_with_two_departures_from_one_household_is_applied_
 ):
     sister = second_cpmi(cpmi)
     entries = [departure_entry(cpmi), departure_entry(sister)]
-    apply = services._apply_status_change
-    calls = []
-
-    def dies_on_the_second(**kwargs):
-        calls.append(kwargs["entry"].client_id)
-        if len(calls) == 2:
-            raise ConnectionError("the server went away")
-        return apply(**kwargs)
-
-    monkeypatch.setattr(services, "_apply_status_change", dies_on_the_second)
-    client.raise_request_exception = False
-    assert send(client, entries).status_code == 500
-    monkeypatch.setattr(services, "_apply_status_change", apply)
+    with connection_lost_at_the_second_entry(monkeypatch, "_apply_status_change"):
+        client.raise_request_exception = False
+        assert send(client, entries).status_code == 500
 
     answers = results(send(client, entries))
 
