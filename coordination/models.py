@@ -24,11 +24,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from desmigratif.access import scope_filter
+from desmigratif.dates import latest_today
 from pillars.models import Pillar
 from villages.models import FIRST_COHORT_YEAR, Area, AreaLevel, Village
 
@@ -432,7 +432,7 @@ class Realisation(models.Model):
         errors = {}
         if self.status == self.Status.REALISED and not self.status_date:
             errors["status_date"] = _("Give the date the commitment was realised.")
-        if self.status_date and self.status_date > timezone.localdate():
+        if self.status_date and self.status_date > latest_today():
             errors["status_date"] = _("The date cannot be in the future.")
         if self.commitment_id and self.village_id:
             mou = self.commitment.mou

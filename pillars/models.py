@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from desmigratif.dates import latest_today
 from villages.models import Household, Member, Village
 
 
@@ -92,7 +92,7 @@ class ServiceOfficer(models.Model):
     def clean(self):
         if self.trained_on and not self.trained:
             raise ValidationError({"trained_on": _("A training date needs the officer marked as trained.")})
-        if self.trained_on and self.trained_on > timezone.localdate():
+        if self.trained_on and self.trained_on > latest_today():
             raise ValidationError({"trained_on": _("The training date cannot be in the future.")})
 
 
@@ -268,7 +268,7 @@ class Business(models.Model):
         return self.name
 
     def clean(self):
-        if self.started_on and self.started_on > timezone.localdate():
+        if self.started_on and self.started_on > latest_today():
             raise ValidationError({"started_on": _("The start date cannot be in the future.")})
 
     def supports(self):
@@ -595,7 +595,7 @@ class Loan(models.Model):
         errors = {}
         if self.disbursed_on and self.due_on and self.due_on < self.disbursed_on:
             errors["due_on"] = _("The due date cannot be before the date the loan was disbursed.")
-        if self.disbursed_on and self.disbursed_on > timezone.localdate():
+        if self.disbursed_on and self.disbursed_on > latest_today():
             errors["disbursed_on"] = _("The disbursement date cannot be in the future.")
         if self.amount is not None and self.repaid_amount is not None:
             if self.repaid_amount > self.amount:
@@ -702,7 +702,7 @@ class Problem(models.Model):
 
     def clean(self):
         errors = {}
-        today = timezone.localdate()
+        today = latest_today()
         if self.raised_on and self.raised_on > today:
             errors["raised_on"] = _("The date cannot be in the future.")
         if self.resolved_on and self.raised_on and self.resolved_on < self.raised_on:
@@ -756,7 +756,7 @@ class ProblemFollowUp(models.Model):
         return f"{self.date:%d/%m/%Y}: {self.text[:60]}"
 
     def clean(self):
-        if self.date and self.date > timezone.localdate():
+        if self.date and self.date > latest_today():
             raise ValidationError({"date": _("The date cannot be in the future.")})
         if self.date and self.problem_id and self.problem.raised_on and self.date < self.problem.raised_on:
             raise ValidationError({"date": _("A follow-up cannot be dated before the problem was raised.")})

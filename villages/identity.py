@@ -13,8 +13,9 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from desmigratif.dates import latest_today
 
 DIGITS_16 = re.compile(r"\d{16}")
 SCIENTIFIC = re.compile(r"\d(?:[.,]\d+)?[eE][+]?\d+")
@@ -105,7 +106,7 @@ def birth_date_from_nik(nik, *, today=None):
     if day > 40:
         day -= 40
         sex = "P"
-    today = today or timezone.localdate()
+    today = today or latest_today()
     century = 2000 if 2000 + year <= today.year else 1900
     try:
         born = datetime.date(century + year, month, day)

@@ -1,4 +1,3 @@
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from desmigratif.access import scope_filter
+from desmigratif.dates import latest_today
 from villages import matching
 
 FIRST_COHORT_YEAR = 2016
@@ -540,7 +540,7 @@ class Member(CheckConstraintsInClean, models.Model):
                 errors["nik"] = error
             else:
                 errors.update(check_nik_agrees(self.nik, birth_date=self.birth_date, sex=self.sex))
-        today = timezone.localdate()
+        today = latest_today()
         if self.birth_date and self.birth_date > today:
             errors.setdefault("birth_date", _("The date of birth cannot be in the future."))
         status = self.migration_status

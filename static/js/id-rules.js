@@ -71,7 +71,8 @@
     return isRealDate(year, month, day) ? value : null;
   }
 
-  // The device's date, not UTC's: the server's "today" is its local date too.
+  // The device's date, not UTC's: the server refuses only dates after today in
+  // Papua (desmigratif.dates), so a device's own today anywhere in Indonesia passes there too.
   function todayIso(now) {
     now = now || new Date();
     return isoDate(now.getFullYear(), now.getMonth() + 1, now.getDate());

@@ -12,6 +12,7 @@ from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
+from desmigratif.dates import latest_today
 from tests.household_factories import HouseholdFactory, MemberFactory
 from tests.html_forms import form_data
 from tests.villages.registry_helpers import CPMI, PMI, RETURNEE, errors_next_to_fields, fill_member_form
@@ -22,13 +23,15 @@ A = "35.24.07.2004"
 
 
 def today():
-    """The portal's date (TIME_ZONE, Jakarta), not the server's: from 17:00 UTC
+    """The portal's day (TIME_ZONE, Jakarta), not the server's: from 17:00 UTC
     on, Jakarta is a day ahead of a server on UTC."""
     return timezone.localdate()
 
 
 def tomorrow():
-    return today() + datetime.timedelta(days=1)
+    """A day after the date anywhere in Indonesia (Papua is 2 hours ahead of
+    Jakarta): in the future in every village."""
+    return latest_today() + datetime.timedelta(days=1)
 
 
 def text(message):
@@ -180,21 +183,43 @@ def test_departure_today_is_accepted(client, officer, cpmi):
     assert response.status_code == 302
 
 
+# 00:30 on 5 December in Jakarta (WIB, UTC+7) and in Jayapura (WIT, UTC+9),
+# while a server on UTC is still on 4 December.
+FIRST_HOUR_OF_5_DECEMBER = {
+    "jakarta": datetime.datetime(2026, 12, 4, 17, 30, tzinfo=datetime.UTC),
+    "jayapura": datetime.datetime(2026, 12, 4, 15, 30, tzinfo=datetime.UTC),
+}
+
+
+def post_status(client, form, member, date):
+    if form == "departure":
+        return post_form(client, depart_url(member), departure_date=date, sector="formal")
+    return post_form(client, return_url(member), return_date=date)
+
+
+@pytest.mark.parametrize("where", FIRST_HOUR_OF_5_DECEMBER)
 @pytest.mark.parametrize("form", ["departure", "return"])
-def test_the_date_of_today_in_jakarta_is_accepted_when_the_server_clock_is_still_on_yesterday(
-    client, officer, cpmi, pmi, form
+def test_the_date_of_today_is_accepted_in_the_first_hour_of_the_day_in_any_zone(
+    client, officer, cpmi, pmi, form, where
 ):
-    # 00:30 in Jakarta on 5 December is 17:30 UTC on 4 December.
-    with time_machine.travel(datetime.datetime(2026, 12, 4, 17, 30, tzinfo=datetime.UTC), tick=False):
-        if form == "departure":
-            response = post_form(client, depart_url(cpmi), departure_date="2026-12-05", sector="formal")
-        else:
-            response = post_form(client, return_url(pmi), return_date="2026-12-05")
+    member = cpmi if form == "departure" else pmi
+    with time_machine.travel(FIRST_HOUR_OF_5_DECEMBER[where], tick=False):
+        response = post_status(client, form, member, "2026-12-05")
 
     assert response.status_code == 302, errors_next_to_fields(response)
-    member = cpmi if form == "departure" else pmi
     member.refresh_from_db()
     assert getattr(member, f"{form}_date") == datetime.date(2026, 12, 5)
+
+
+@pytest.mark.parametrize("form", ["departure", "return"])
+def test_the_next_day_in_papua_is_still_refused(client, officer, cpmi, pmi, form):
+    member = cpmi if form == "departure" else pmi
+    with time_machine.travel(FIRST_HOUR_OF_5_DECEMBER["jayapura"], tick=False):
+        response = post_status(client, form, member, "2026-12-06")
+
+    assert f"{form}_date" in errors_next_to_fields(response)
+    member.refresh_from_db()
+    assert getattr(member, f"{form}_date") != datetime.date(2026, 12, 6)
 
 
 def test_departure_form_shows_the_channel_and_agency_already_recorded(client, officer, cpmi):
