@@ -16,8 +16,8 @@ directly, against a server started on the seeded database:
 At the end it prints p50/p95 per page and overall, requests/s, failures, and
 the app server's CPU time per request: utime+stime of every process listening
 on LOAD_SERVER_PORTS (by default the host's port; the gunicorn master and
-workers; a worker that exited is counted through its master's cutime/cstime)
-before and after, divided by the requests; with --reset-stats from the moment
+workers; a worker restarted in between through its master's cutime/cstime,
+bench/server_cpu.py) before and after, divided by the requests; with --reset-stats from the moment
 every user has started. Optional environment:
 
 - LOAD_WAIT: seconds a user thinks between two pages, "min-max" (default 1-3)
@@ -37,6 +37,7 @@ from urllib.parse import urlencode, urlsplit
 
 from html_forms import post_form  # bench/html_forms.py
 from locust import FastHttpUser, between, events, task
+from server_cpu import cpu_used, server_processes  # bench/server_cpu.py
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/desmigratif_bench"
 PASSWORD = os.environ.get("LOAD_PASSWORD", "desmigratif-beban-uji")  # bench/load_seed.py
@@ -255,48 +256,6 @@ class Staff(PortalUser):
 # --- Figures ----------------------------------------------------------------------------------
 
 
-def _listening_inodes(ports):
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
-            port = int(parts[1].rsplit(":", 1)[1], 16)
-            if parts[3] == "0A" and port in ports:  # 0A: LISTEN
-                inodes.add(parts[9])
-    return inodes
-
-
-def server_processes(ports):
-    """pid -> (utime+stime, cutime+cstime) in seconds of every process holding a
-    listening socket on `ports`: a gunicorn master and its workers share it."""
-    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(ports)}
-    found = {}
-    if not wanted:
-        return found
-    tick = os.sysconf("SC_CLK_TCK")
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if not any(os.readlink(fd) in wanted for fd in (proc / "fd").iterdir()):
-                continue
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-        found[int(proc.name)] = ((utime + stime) / tick, (cutime + cstime) / tick)
-    return found
-
-
-def cpu_seconds(processes):
-    """Live CPU of the processes plus what their exited children used."""
-    return sum(own + children for own, children in processes.values())
-
-
 class Figures:
     environment = None
     ports = []
@@ -316,14 +275,7 @@ class Figures:
     def cpu_per_request_ms(cls, requests):
         if not cls.ports or not cls.cpu_before or not requests:
             return None
-        after = server_processes(cls.ports)
-        # Only processes seen at both ends: a server killed mid-run takes its CPU with it.
-        common = set(after) & set(cls.cpu_before)
-        used = cpu_seconds({p: after[p] for p in common})
-        used -= cpu_seconds({p: cls.cpu_before[p] for p in common})
-        # Workers started during the run (a restarted one) from zero.
-        used += cpu_seconds({p: after[p] for p in set(after) - common})
-        return used * 1000 / requests
+        return cpu_used(cls.cpu_before, server_processes(cls.ports)) * 1000 / requests
 
 
 def percentile(entry, fraction):
